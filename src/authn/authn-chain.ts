@@ -1,0 +1,72 @@
+import type { Labels } from '../common/labels.js';
+import type { Secret } from '../common/secret.js';
+import type { Provider, RequestContext } from './provider.js';
+
+export type ChainResult =
+  | { readonly kind: 'allow'; readonly provider: string; readonly account: string; readonly labels: Labels }
+  | { readonly kind: 'deny'; readonly provider: string }
+  | { readonly kind: 'no_match' };
+
+/** A backend failed (timeout, outage, bad output). The message is for logs, never for clients. */
+export class ProviderFailure extends Error {
+  constructor(
+    readonly provider: string,
+    override readonly cause: unknown,
+  ) {
+    super(`provider ${provider} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'ProviderFailure';
+  }
+}
+
+/**
+ * Asks providers in order. allow stops with the identity; deny stops (wrong password for a user
+ * this backend owns); no_match moves on. A thrown error stops the chain too — failing closed,
+ * since skipping a broken backend could let a later, weaker one decide.
+ */
+export async function authenticate(
+  providers: readonly Provider[],
+  user: string,
+  password: Secret,
+  ctx: RequestContext,
+): Promise<ChainResult> {
+  for (const provider of providers) {
+    let result;
+    try {
+      ctx.signal.throwIfAborted();
+      result = await provider.authenticate(user, password, ctx);
+    } catch (err) {
+      throw new ProviderFailure(provider.name, err);
+    }
+    if (result.kind === 'allow') {
+      return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels: result.labels };
+    }
+    if (result.kind === 'deny') return { kind: 'deny', provider: provider.name };
+  }
+  return { kind: 'no_match' };
+}
+
+/**
+ * For refresh grants: the provider that issued the refresh token says whether the account still
+ * exists and what its labels are now. `unknown` when that provider cannot look users up.
+ */
+export async function lookup(
+  providers: readonly Provider[],
+  providerName: string,
+  account: string,
+  ctx: RequestContext,
+): Promise<ChainResult | { readonly kind: 'unknown' }> {
+  const provider = providers.find((p) => p.name === providerName);
+  if (!provider) return { kind: 'no_match' };
+  if (!provider.lookup) return { kind: 'unknown' };
+  let result;
+  try {
+    result = await provider.lookup(account, ctx);
+  } catch (err) {
+    throw new ProviderFailure(provider.name, err);
+  }
+  if (result.kind === 'allow') {
+    return { kind: 'allow', provider: provider.name, account: result.account ?? account, labels: result.labels };
+  }
+  if (result.kind === 'unknown') return result;
+  return result.kind === 'deny' ? { kind: 'deny', provider: provider.name } : { kind: 'no_match' };
+}

@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import type { Provider } from './provider.js';
+import { staticProviderSchema } from './static/static.schema.js';
+import { createStaticProvider } from './static/static.provider.js';
+
+/** What a provider factory may need besides its own config. */
+export interface ProviderBuildContext {
+  /** Folder of the config file: relative paths in provider configs resolve against it. */
+  readonly baseDir: string;
+  /** Name given to the instance: its `name`, else `<type>#<index>`; used in logs and refresh tokens. */
+  readonly name: string;
+}
+
+interface ProviderType<S extends z.ZodType> {
+  readonly schema: S;
+  readonly create: (config: z.output<S>, ctx: ProviderBuildContext) => Promise<Provider>;
+}
+
+function providerType<S extends z.ZodType>(t: ProviderType<S>): ProviderType<S> {
+  return t;
+}
+
+/**
+ * The one table of authentication backends: `type` → schema and factory. The config schema is
+ * the discriminated union of these schemas, so an unknown `type` is an error listing the known
+ * ones, and each backend validates its own keys.
+ */
+export const PROVIDER_TYPES = {
+  static: providerType({ schema: staticProviderSchema, create: createStaticProvider }),
+} as const;
+
+export type ProviderTypeName = keyof typeof PROVIDER_TYPES;
+export type ProviderConfig = z.output<(typeof PROVIDER_TYPES)[ProviderTypeName]['schema']>;
+
+export const providerSchemas = Object.values(PROVIDER_TYPES).map((t) => t.schema) as [
+  (typeof PROVIDER_TYPES)[ProviderTypeName]['schema'],
+  ...(typeof PROVIDER_TYPES)[ProviderTypeName]['schema'][],
+];
+
+export function providerName(config: ProviderConfig, index: number): string {
+  return config.name ?? `${config.type}#${index}`;
+}
+
+export async function createProvider(config: ProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
+  const type = PROVIDER_TYPES[config.type as ProviderTypeName];
+  return type.create(config as never, ctx);
+}

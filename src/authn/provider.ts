@@ -1,0 +1,36 @@
+import type { Labels } from '../common/labels.js';
+import type { Secret } from '../common/secret.js';
+
+/**
+ * What one authentication backend says about a user/password pair.
+ * - allow: the credentials are good; labels feed the ACL; `account` is the canonical name when
+ *   the backend knows better than the client's spelling (e.g. the LDAP uid).
+ * - deny: the backend knows this user and the password is wrong; the chain stops with 401.
+ * - no_match: not this backend's user; the chain asks the next one.
+ * Infrastructure failure (timeout, bad output, directory down) is a thrown error, never a deny:
+ * the chain then stops and the client gets 503, so an outage never looks like a bad password.
+ */
+export type AuthResult =
+  | { readonly kind: 'allow'; readonly labels: Labels; readonly account?: string }
+  | { readonly kind: 'deny' }
+  | { readonly kind: 'no_match' };
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly ip: string | null;
+  readonly service: string;
+  /** Aborts at the request's deadline; backends pass it to sockets and child processes. */
+  readonly signal: AbortSignal;
+}
+
+export interface Provider {
+  readonly name: string;
+  authenticate(user: string, password: Secret, ctx: RequestContext): Promise<AuthResult>;
+  /**
+   * Refresh-token support: does the account still exist, and what are its labels now?
+   * 'unknown' means this backend cannot tell (refresh for its users is then refused unless
+   * the operator opts in). Providers without a way to look users up omit the method.
+   */
+  lookup?(account: string, ctx: RequestContext): Promise<AuthResult | { readonly kind: 'unknown' }>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,85 @@
+import bcrypt from 'bcrypt';
+import { Secret } from '../../common/secret.js';
+import type { Provider, RequestContext } from '../provider.js';
+import { createStaticProvider } from './static.provider.js';
+import { staticProviderSchema } from './static.schema.js';
+
+const ctx: RequestContext = { requestId: 'r1', ip: '127.0.0.1', service: 'registry', signal: new AbortController().signal };
+const alicePassword = 'correct horse: battery staple';
+
+async function buildSut(users: Record<string, { password?: string; labels?: Record<string, string[]> }>): Promise<Provider> {
+  return createStaticProvider(staticProviderSchema.parse({ type: 'static', users }), { baseDir: '.', name: 'users' });
+}
+
+describe('static provider', () => {
+  let aliceHash: string;
+  beforeAll(async () => {
+    aliceHash = await bcrypt.hash(alicePassword, 4);
+  });
+
+  it('allows a known user with the right password and returns their labels', async () => {
+    const sut = await buildSut({ alice: { password: aliceHash, labels: { group: ['dev', 'ops'] } } });
+    const result = await sut.authenticate('alice', new Secret(alicePassword), ctx);
+    expect(result).toEqual({ kind: 'allow', labels: { group: ['dev', 'ops'] } });
+  });
+
+  it('denies a known user with a wrong password', async () => {
+    const sut = await buildSut({ alice: { password: aliceHash } });
+    expect(await sut.authenticate('alice', new Secret('wrong'), ctx)).toEqual({ kind: 'deny' });
+  });
+
+  it('answers no_match for an unknown user so the next provider can try', async () => {
+    const sut = await buildSut({ alice: { password: aliceHash } });
+    expect(await sut.authenticate('bob', new Secret(alicePassword), ctx)).toEqual({ kind: 'no_match' });
+  });
+
+  it.each(['$2a$', '$2b$', '$2y$'])('verifies %s hashes', async (prefix) => {
+    const sut = await buildSut({ alice: { password: `${prefix}${aliceHash.slice(4)}` } });
+    expect((await sut.authenticate('alice', new Secret(alicePassword), ctx)).kind).toBe('allow');
+  });
+
+  it('denies a password longer than 72 bytes even when its first 72 bytes match', async () => {
+    const long = 'x'.repeat(72);
+    const sut = await buildSut({ alice: { password: await bcrypt.hash(long, 4) } });
+    expect(await sut.authenticate('alice', new Secret(`${long}-suffix`), ctx)).toEqual({ kind: 'deny' });
+  });
+
+  it('allows the anonymous user "" when configured', async () => {
+    const sut = await buildSut({ '': { labels: { anon: ['yes'] } } });
+    expect(await sut.authenticate('', new Secret(''), ctx)).toEqual({ kind: 'allow', labels: { anon: ['yes'] } });
+  });
+
+  it('answers no_match for an anonymous request when "" is not configured', async () => {
+    const sut = await buildSut({ alice: { password: aliceHash } });
+    expect(await sut.authenticate('', new Secret(''), ctx)).toEqual({ kind: 'no_match' });
+  });
+
+  it('never lets a password log in as the anonymous user', async () => {
+    const sut = await buildSut({ '': {} });
+    expect(await sut.authenticate('', new Secret('anything'), ctx)).toEqual({ kind: 'no_match' });
+  });
+
+  it('drops prototype-polluting label keys', async () => {
+    const labels = JSON.parse('{"__proto__": ["x"], "group": ["dev"]}') as Record<string, string[]>;
+    const sut = await buildSut({ alice: { password: aliceHash, labels } });
+    const result = await sut.authenticate('alice', new Secret(alicePassword), ctx);
+    expect(result.kind === 'allow' && Object.keys(result.labels)).toEqual(['group']);
+  });
+
+  it('looks a user up for refresh grants', async () => {
+    const sut = await buildSut({ alice: { password: aliceHash, labels: { g: ['1'] } } });
+    expect(await sut.lookup!('alice', ctx)).toEqual({ kind: 'allow', labels: { g: ['1'] } });
+    expect(await sut.lookup!('gone', ctx)).toEqual({ kind: 'no_match' });
+  });
+
+  it('keeps the event loop free while bcrypt runs', async () => {
+    // A cost-14 comparison takes far longer than a timer tick; if bcrypt ran on the event loop,
+    // the timer below could not fire before the comparison finished.
+    const sut = await buildSut({ alice: { password: await bcrypt.hash('slow', 14) } });
+    const order: string[] = [];
+    const check = sut.authenticate('alice', new Secret('slow'), ctx).then(() => order.push('bcrypt'));
+    await new Promise((r) => setTimeout(r, 5)).then(() => order.push('timer'));
+    await check;
+    expect(order).toEqual(['timer', 'bcrypt']);
+  }, 60_000);
+});

@@ -1,0 +1,60 @@
+import bcrypt from 'bcrypt';
+import { toLabels, type Labels } from '../../common/labels.js';
+import type { Secret } from '../../common/secret.js';
+import type { AuthResult, Provider } from '../provider.js';
+import type { ProviderBuildContext } from '../provider-registry.js';
+import type { StaticProviderConfig } from './static.schema.js';
+
+/** bcrypt reads at most 72 bytes; a longer password would be checked by its prefix only. */
+export const BCRYPT_MAX_PASSWORD_BYTES = 72;
+
+interface StaticUser {
+  readonly hash: string | null; // null: the anonymous user
+  readonly labels: Labels;
+}
+
+/**
+ * The native bcrypt binding knows $2a$ and $2b$ only; $2y$ is the identical algorithm under
+ * PHP's prefix, so it is verified as $2b$.
+ */
+function normaliseHash(hash: string): string {
+  return hash.startsWith('$2y$') ? `$2b$${hash.slice(4)}` : hash;
+}
+
+function costOf(hash: string): number {
+  return Number(hash.slice(4, 6));
+}
+
+export async function createStaticProvider(config: StaticProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
+  const users = new Map<string, StaticUser>();
+  for (const [name, entry] of Object.entries(config.users)) {
+    users.set(name, { hash: entry.password ? normaliseHash(entry.password) : null, labels: toLabels(entry.labels ?? {}) });
+  }
+  // Unknown users are compared against a hash of the same cost as real ones, so response time
+  // does not tell an attacker which names exist (security rule 5).
+  const costs = [...users.values()].flatMap((u) => (u.hash ? [costOf(u.hash)] : []));
+  const dummyHash = await bcrypt.hash('regauth-dummy-password', costs.length ? Math.max(...costs) : 10);
+
+  return {
+    name: ctx.name,
+    async authenticate(user: string, password: Secret): Promise<AuthResult> {
+      const entry = users.get(user);
+      if (user === '') {
+        // Anonymous is "no credentials at all"; the caller never sends an empty user with a password.
+        return entry && password.isEmpty ? { kind: 'allow', labels: entry.labels } : { kind: 'no_match' };
+      }
+      if (!entry || entry.hash === null) {
+        await bcrypt.compare(password.reveal(), dummyHash);
+        return { kind: 'no_match' };
+      }
+      if (password.byteLength > BCRYPT_MAX_PASSWORD_BYTES) return { kind: 'deny' };
+      // bcrypt runs on libuv's thread pool: the event loop keeps serving while it hashes.
+      const ok = await bcrypt.compare(password.reveal(), entry.hash);
+      return ok ? { kind: 'allow', labels: entry.labels } : { kind: 'deny' };
+    },
+    async lookup(account: string) {
+      const entry = users.get(account);
+      return entry ? { kind: 'allow', labels: entry.labels } : { kind: 'no_match' };
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadConfigFile } from '../config/config-loader.js';
+import { splitAddr } from '../config/listen-addr.js';
+import { loadKeySet } from '../token/index.js';
+import { configPath, parseOptions, UsageError, type Command } from './command.js';
+import { realmFor, registrySnippet } from './registry-snippet.js';
+
+export const registryConfigCommand: Command = {
+  summary: 'print the registry auth.token snippet and write its certificate bundle',
+  usage: `Usage: regauth registry-config [--config FILE] [--bundle FILE] [--realm URL] [--service NAME]
+
+Writes the certificates of every configured key (rotation: old and new) to --bundle
+(default rootcertbundle.pem) and prints the registry's auth.token section. --realm overrides
+the URL clients use to reach this server (default: derived from server.addr).`,
+  async run(argv) {
+    const { values } = parseOptions(argv, {
+      config: { type: 'string' },
+      bundle: { type: 'string', default: 'rootcertbundle.pem' },
+      realm: { type: 'string' },
+      service: { type: 'string' },
+    });
+    const loaded = await loadConfigFile(configPath(values.config));
+    const { token, server, services } = loaded.config;
+    const at = (p: string): string => resolve(loaded.baseDir, p);
+    const keys = await loadKeySet({
+      keys: token.keys.map((k) => ({ key: at(k.key), certificate: k.certificate && at(k.certificate), kid: k.kid })),
+      kidFormat: token.kid_format,
+      x5c: token.x5c ?? token.keys[0]!.certificate !== undefined,
+      path: 'token.keys',
+    });
+    if (!keys.bundlePem) throw new UsageError('no key has a certificate: configure token.keys[].certificate (see regauth gen-key)');
+    await writeFile(values.bundle, keys.bundlePem);
+    const [host, port] = splitAddr(server.addr);
+    process.stdout.write(
+      `${registrySnippet({
+        realm: values.realm ?? realmFor(server.certificate ? 'https' : 'http', host, port, server.path_prefix),
+        service: values.service ?? services[0] ?? 'registry',
+        issuer: token.issuer,
+        bundlePath: resolve(values.bundle),
+      })}\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,209 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './config-issue.js';
+import { parseConfigText } from './config-loader.js';
+
+const HASH = '$2b$04$abcdefghijklmnopqrstuuOTKdXmHcdFpgKRZYbOs1E9ZQXzLrKae';
+
+const nativeConfig = (extra = ''): string => `
+token:
+  issuer: test
+  keys: [{ key: key.pem, certificate: cert.pem }]
+authn:
+  - type: static
+    users:
+      alice: { password: "${HASH}" }
+${extra}`;
+
+const dockerAuthConfig = (extra = ''): string => `
+server: { addr: ":5001" }
+token:
+  issuer: "Acme auth"
+  expiration: 900
+  certificate: /etc/auth/server.pem
+  key: /etc/auth/server.key
+users:
+  admin: { password: "${HASH}" }
+  "": {}
+acl:
+  - match: { account: admin }
+    actions: ["*"]
+${extra}`;
+
+function issuesOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfigText(text, '/srv/regauth/config.yml', env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  return [];
+}
+
+describe('parseConfigText (native)', () => {
+  it('fills defaults for a minimal config', () => {
+    const sut = parseConfigText(nativeConfig(), '/srv/regauth/config.yml', {});
+    expect(sut.format).toBe('native');
+    expect(sut.baseDir).toBe('/srv/regauth');
+    expect(sut.config.server.addr).toBe(':5001');
+    expect(sut.config.server.request_timeout).toBe(10_000);
+    expect(sut.config.token.expiration).toBe(300);
+    expect(sut.config.token.kid_format).toBe('libtrust');
+    expect(sut.config.acl).toEqual([]);
+  });
+
+  it('freezes the result', () => {
+    const sut = parseConfigText(nativeConfig(), '/srv/regauth/config.yml', {});
+    expect(Object.isFrozen(sut.config.token.keys[0])).toBe(true);
+  });
+
+  it('names an unknown key with its full path', () => {
+    expect(issuesOf(nativeConfig().replace('alice: { password:', 'alice: { pasword:'))).toContain('authn[0].users.alice.pasword: unknown key');
+  });
+
+  it('reports every problem at once', () => {
+    const text = `${nativeConfig()}
+server: { addr: "nonsense", bogus: 1 }
+acl:
+  - match: { ip: "10.0.0.0/33" }
+    actions: [pull]
+`;
+    const issues = issuesOf(text);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^server\.addr: expected host:port/),
+        'server.bogus: unknown key',
+      ]),
+    );
+  });
+
+  it('reports ACL pattern errors with the entry index once the schema passes', () => {
+    const issues = issuesOf(`${nativeConfig()}
+acl:
+  - match: { account: admin }
+    actions: ["*"]
+  - match: { ip: "10.0.0.0/33" }
+    actions: [pull]
+`);
+    expect(issues).toEqual([expect.stringMatching(/^acl\[1\]\.match\.ip: /)]);
+  });
+
+  it('lists the known provider types for an unknown type', () => {
+    expect(issuesOf(nativeConfig().replace('type: static', 'type: ldapp'))).toEqual([
+      expect.stringMatching(/^authn\[0\]\.type: unknown value \(known: static/),
+    ]);
+  });
+
+  it('requires a bcrypt hash, not a plain password', () => {
+    expect(issuesOf(nativeConfig().replace(HASH, 'hunter2'))).toEqual([
+      expect.stringMatching(/^authn\[0\]\.users\.alice\.password: must be a bcrypt hash/),
+    ]);
+  });
+
+  it('refuses a password on the anonymous user', () => {
+    const text = nativeConfig().replace('      alice:', `      "": { password: "${HASH}" }\n      alice:`);
+    expect(issuesOf(text)).toEqual(['authn[0].users[""].password: the anonymous user "" has no password']);
+  });
+
+  it('rejects an invalid trusted proxy CIDR', () => {
+    expect(issuesOf(`${nativeConfig()}\nserver: { trusted_proxies: ["10.0.0.0/8", "10.0.0.*"] }`)).toEqual([
+      'server.trusted_proxies[1]: invalid address or CIDR "10.0.0.*"',
+    ]);
+  });
+
+  it('rejects a token lifetime under 60 seconds', () => {
+    expect(issuesOf(nativeConfig().replace('issuer: test', 'issuer: test\n  expiration: 30'))).toEqual([
+      expect.stringMatching(/^token\.expiration: /),
+    ]);
+  });
+
+  it('reports a YAML syntax error with its line', () => {
+    expect(issuesOf('token: [unclosed\n')).toEqual([expect.stringMatching(/YAML: .*\(line \d+\)/)]);
+  });
+
+  it('rejects duplicate keys instead of keeping the last', () => {
+    expect(issuesOf(`${nativeConfig()}\ntoken: {}\n`)).toEqual([expect.stringMatching(/YAML: .*unique/i)]);
+  });
+
+  it('parses durations with units', () => {
+    const sut = parseConfigText(`${nativeConfig()}\nserver: { request_timeout: 1500ms }`, '/x/c.yml', {});
+    expect(sut.config.server.request_timeout).toBe(1500);
+  });
+
+  it('rejects a malformed duration', () => {
+    expect(issuesOf(`${nativeConfig()}\nserver: { request_timeout: 5 minutes }`)).toEqual([
+      expect.stringMatching(/^server\.request_timeout: invalid duration "5 minutes"/),
+    ]);
+  });
+});
+
+describe('parseConfigText (secret references)', () => {
+  it('substitutes ${env:NAME}', () => {
+    const sut = parseConfigText(nativeConfig().replace('issuer: test', 'issuer: "${env:ISSUER}"'), '/x/c.yml', { ISSUER: 'from-env' });
+    expect(sut.config.token.issuer).toBe('from-env');
+  });
+
+  it('names the path of an unset environment variable', () => {
+    expect(issuesOf(nativeConfig().replace('issuer: test', 'issuer: "${env:NOPE}"'))).toContain(
+      'token.issuer: environment variable NOPE is not set',
+    );
+  });
+
+  it('substitutes ${file:PATH} relative to the config file, dropping the final newline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regauth-cfg-'));
+    writeFileSync(join(dir, 'issuer.txt'), 'from-file\n');
+    const sut = parseConfigText(nativeConfig().replace('issuer: test', 'issuer: "${file:issuer.txt}"'), join(dir, 'c.yml'), {});
+    expect(sut.config.token.issuer).toBe('from-file');
+  });
+
+  it('leaves ACL placeholders alone', () => {
+    const sut = parseConfigText(`${nativeConfig()}\nacl:\n  - { match: { name: "\${account}/*" }, actions: [pull] }`, '/x/c.yml', {});
+    expect(sut.config.acl[0]!.match.name).toBe('${account}/*');
+  });
+});
+
+describe('parseConfigText (docker_auth format)', () => {
+  it('recognises and translates a docker_auth config', () => {
+    const sut = parseConfigText(dockerAuthConfig(), '/etc/auth/auth_config.yml', {});
+    expect(sut.format).toBe('docker_auth');
+    expect(sut.config.token).toMatchObject({
+      issuer: 'Acme auth',
+      expiration: 900,
+      keys: [{ key: '/etc/auth/server.key', certificate: '/etc/auth/server.pem' }],
+      kid_format: 'libtrust',
+      x5c: false,
+    });
+    expect(sut.config.authn).toEqual([
+      { type: 'static', name: 'users', users: { admin: { password: HASH }, '': {} } },
+    ]);
+    expect(sut.config.acl).toEqual([{ match: { account: 'admin' }, actions: ['*'] }]);
+  });
+
+  it('maps disable_legacy_key_id to the RFC 7638 kid', () => {
+    const sut = parseConfigText(dockerAuthConfig().replace('expiration: 900', 'expiration: 900\n  disable_legacy_key_id: true'), '/e/a.yml', {});
+    expect(sut.config.token.kid_format).toBe('jwk-thumbprint');
+  });
+
+  it('names an unsupported section', () => {
+    expect(issuesOf(dockerAuthConfig('google_auth: { domain: example.com }'))).toEqual(['google_auth: not supported: google_auth']);
+  });
+
+  it('names an unsupported server option', () => {
+    expect(issuesOf(dockerAuthConfig().replace('addr: ":5001"', 'addr: ":5001", letsencrypt: {}'))).toEqual([
+      'server.letsencrypt: not supported: server.letsencrypt',
+    ]);
+  });
+
+  it('points errors at the docker_auth keys the operator wrote', () => {
+    expect(issuesOf(dockerAuthConfig().replace('admin: { password:', 'admin: { pasword:'))).toContain('users.admin.pasword: unknown key');
+  });
+
+  it('rejects an unknown top-level key rather than dropping it', () => {
+    expect(issuesOf(dockerAuthConfig('acls: []'))).toEqual(['acls: unknown key']);
+  });
+
+  it('rejects an ACL entry without actions, which docker_auth would crash on', () => {
+    expect(issuesOf(dockerAuthConfig('  - match: { account: bob }'))).toEqual(['acl[1].actions: required']);
+  });
+});

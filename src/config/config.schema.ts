@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { providerSchemas } from '../authn/provider-registry.js';
+import { duration } from './duration.js';
+
+/**
+ * The one source of truth for the native config: TypeScript types, defaults and the JSON Schema
+ * in config/schema.json (`npm run schema`) all come from here. Objects are strict: an unknown or
+ * misspelled key is an error, never silently dropped.
+ */
+
+const addr = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port, e.g. ":5001" or "127.0.0.1:5001"');
+
+export const serverSchema = z.strictObject({
+  addr: addr.default(':5001').describe('Listen address host:port; ":5001" listens on every interface'),
+  path_prefix: z
+    .string()
+    .regex(/^(\/[^/\s]+)*$/, 'expected "" or a path like "/registry-auth" (leading slash, no trailing slash)')
+    .default('')
+    .describe('Serve /auth and /auth/token under this prefix'),
+  certificate: z.string().optional().describe('TLS certificate (PEM) to serve https directly'),
+  key: z.string().optional().describe('TLS private key (PEM) for `certificate`'),
+  trusted_proxies: z
+    .array(z.string())
+    .default([])
+    .describe('Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed'),
+  real_ip_header: z.string().optional().describe('docker_auth style: header holding the client ip (e.g. X-Forwarded-For)'),
+  real_ip_pos: z.number().int().default(0).describe('Which comma-separated entry of real_ip_header; negative counts from the end'),
+  request_timeout: duration.prefault(10).describe('Deadline for one token request, backends included'),
+});
+
+const tokenKey = z.strictObject({
+  key: z.string().min(1).describe('Private key PEM (RSA >= 2048 or EC P-256/384/521)'),
+  certificate: z.string().min(1).optional().describe('Certificate PEM for the key (leaf first); goes into rootcertbundle'),
+  kid: z.string().min(1).optional().describe('Literal kid, for JWKS-only registries'),
+});
+
+export const tokenSchema = z.strictObject({
+  issuer: z.string().min(1).describe('Must equal the registry auth.token.issuer'),
+  expiration: z.number().int().min(60).max(86_400).default(300).describe('Token lifetime in seconds'),
+  keys: z.array(tokenKey).min(1).describe('Signing keys: the first signs, all are published (rotation)'),
+  kid_format: z.enum(['libtrust', 'jwk-thumbprint']).default('libtrust').describe('libtrust for registry 2.x, jwk-thumbprint for 3.x'),
+  x5c: z.boolean().optional().describe('Send the certificate chain in the token header; default: on when the key has a certificate'),
+  generate_missing: z
+    .boolean()
+    .default(false)
+    .describe('Development only: create missing key/certificate/refresh-secret files at start'),
+  refresh: z
+    .strictObject({
+      secrets: z.array(z.string().min(1)).min(1).describe('Files with refresh-token HMAC secrets; the first signs, all verify'),
+      expiration: duration.prefault('30d').describe('Refresh token lifetime'),
+      allow_unverifiable: z
+        .boolean()
+        .default(false)
+        .describe('Accept refresh for users of providers that cannot look accounts up'),
+    })
+    .optional()
+    .describe('Refresh tokens (docker login identity tokens, OAuth2 refresh grant); off when absent'),
+});
+
+const aclMatch = z.strictObject({
+  account: z.string().optional(),
+  type: z.string().optional(),
+  name: z.string().optional(),
+  service: z.string().optional(),
+  ip: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+export const aclRuleSchema = z.strictObject({
+  match: aclMatch.describe('Conditions that must all hold; {} matches everything'),
+  actions: z.array(z.string()).describe('["*"] grants what was asked; [] denies and stops'),
+  comment: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.default(serverSchema.parse({})),
+  token: tokenSchema,
+  services: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Allow-list of `service` values (registry auth.token.service); empty accepts any'),
+  authn: z.array(z.discriminatedUnion('type', providerSchemas)).describe('Authentication providers, tried in order'),
+  acl: z.array(aclRuleSchema).default([]).describe('Access rules, first match decides'),
+  log: z
+    .strictObject({ level: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info') })
+    .default({ level: 'info' }),
+});
+
+export type RegauthConfig = z.output<typeof configSchema>;
+export type RegauthConfigInput = z.input<typeof configSchema>;

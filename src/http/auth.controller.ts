@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SnapshotStore } from '../config/snapshot-store.js';
+import type { Logger } from '../observability/logger.js';
+import { clientIp } from './client-ip.js';
+import { errorBody, statusOf, UNAUTHORIZED, type HttpError } from './http-errors.js';
+import { LOGGER } from './tokens.js';
+import { grantToken, type GrantAudit } from './token-grant.js';
+import { parseTokenRequest } from './token-request.js';
+
+type Params = Record<string, string | string[] | undefined>;
+
+/**
+ * `/auth` and `/auth/token` (registry `autoredirect` uses the latter), GET and OAuth2 POST.
+ * The controller only adapts HTTP: parsing and granting are plain functions.
+ */
+@Controller()
+export class AuthController {
+  constructor(
+    @Inject(SnapshotStore) private readonly store: SnapshotStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Get(['auth', 'auth/token'])
+  async get(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.handle('GET', req, reply);
+  }
+
+  @Post(['auth', 'auth/token'])
+  async post(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.handle('POST', req, reply);
+  }
+
+  private async handle(method: 'GET' | 'POST', req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const started = performance.now();
+    const snapshot = this.store.current;
+    const { server, token } = snapshot.config;
+    const ip = clientIp(req.ip, req.headers, server.real_ip_header, server.real_ip_pos);
+    const requestId = randomUUID();
+    const audit = (entry: GrantAudit): void =>
+      this.logger.info({ audit: 'token', request_id: requestId, ip, method, client_id: clientIdOf(req), ...entry, ms: Math.round(performance.now() - started) }, 'token request');
+
+    const body = method === 'POST' ? (req.body as Params | null | undefined) : undefined;
+    if (method === 'POST' && (body === undefined || body === null || typeof body !== 'object')) {
+      audit({ outcome: 'bad_request', reason: 'POST body is not a form' });
+      return this.fail(reply, { kind: 'bad_request', message: 'expected an application/x-www-form-urlencoded body' }, token.issuer);
+    }
+    const parsed = parseTokenRequest({ method, query: req.query as Params, body, authorization: req.headers.authorization });
+    if (!parsed.ok) {
+      const error: HttpError =
+        parsed.code === 'empty_credentials'
+          ? UNAUTHORIZED
+          : { kind: parsed.code === 'unsupported_grant_type' ? 'unsupported_grant_type' : 'bad_request', message: parsed.message };
+      audit({ outcome: error.kind === 'unauthorized' ? 'denied' : 'bad_request', reason: parsed.message });
+      return this.fail(reply, error, token.issuer);
+    }
+
+    const signal = AbortSignal.timeout(server.request_timeout);
+    let outcome;
+    try {
+      outcome = await grantToken(snapshot, parsed.request, { requestId, ip, service: parsed.request.service ?? '', signal });
+    } catch (err) {
+      this.logger.error({ request_id: requestId, err }, 'token request failed');
+      audit({ outcome: 'backend_error', reason: 'internal error' });
+      return this.fail(reply, { kind: 'unavailable', message: 'internal error, try again later' }, token.issuer, 5);
+    }
+    audit(outcome.audit);
+    if (!outcome.ok) {
+      if (outcome.audit.outcome === 'backend_error') this.logger.warn({ request_id: requestId, reason: outcome.audit.reason }, 'backend failure');
+      return this.fail(reply, outcome.error, token.issuer, outcome.retryAfter);
+    }
+    void reply.code(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').type('application/json').send(outcome.body);
+  }
+
+  private fail(reply: FastifyReply, error: HttpError, issuer: string, retryAfter?: number): void {
+    reply.code(statusOf(error.kind)).header('Cache-Control', 'no-store').type('application/json');
+    if (error.kind === 'unauthorized') reply.header('WWW-Authenticate', `Basic realm="${issuer.replace(/["\\]/g, '')}"`);
+    if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+    void reply.send(errorBody(error));
+  }
+}
+
+function clientIdOf(req: FastifyRequest): string | undefined {
+  const fromBody = (req.body as Params | undefined)?.client_id;
+  const raw = fromBody ?? (req.query as Params).client_id;
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value?.slice(0, 64);
+}

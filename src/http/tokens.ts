@@ -1,0 +1,2 @@
+/** Nest injection tokens for values that are not classes. */
+export const LOGGER = Symbol('regauth.logger');
