@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../config/config-issue.js';
 import { loadConfigFile } from '../config/config-loader.js';
+import { keySetOptions } from '../config/key-options.js';
 import { loadKeySet } from '../token/index.js';
 import { configPath, parseOptions, UsageError, type Command } from './command.js';
 
@@ -34,12 +35,7 @@ Exits 0 when the config is valid (warnings are printed but allowed), 1 otherwise
       warnings.push('token keys are missing and will be generated at start (token.generate_missing)');
     } else {
       try {
-        const keys = await loadKeySet({
-          keys: token.keys.map((k) => ({ key: at(k.key), certificate: k.certificate && at(k.certificate), kid: k.kid })),
-          kidFormat: token.kid_format,
-          x5c: token.x5c ?? token.keys[0]!.certificate !== undefined,
-          path: loaded.format === 'docker_auth' ? 'token' : 'token.keys',
-        });
+        const keys = await loadKeySet(keySetOptions(token, loaded.baseDir));
         warnings.push(...keys.warnings);
       } catch (err) {
         process.stderr.write(`invalid config ${file}:\n  - ${err instanceof Error ? err.message : String(err)}\n`);

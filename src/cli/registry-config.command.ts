@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfigFile } from '../config/config-loader.js';
+import { keySetOptions } from '../config/key-options.js';
 import { splitAddr } from '../config/listen-addr.js';
 import { loadKeySet } from '../token/index.js';
 import { configPath, parseOptions, UsageError, type Command } from './command.js';
@@ -22,13 +23,7 @@ the URL clients use to reach this server (default: derived from server.addr).`,
     });
     const loaded = await loadConfigFile(configPath(values.config));
     const { token, server, services } = loaded.config;
-    const at = (p: string): string => resolve(loaded.baseDir, p);
-    const keys = await loadKeySet({
-      keys: token.keys.map((k) => ({ key: at(k.key), certificate: k.certificate && at(k.certificate), kid: k.kid })),
-      kidFormat: token.kid_format,
-      x5c: token.x5c ?? token.keys[0]!.certificate !== undefined,
-      path: 'token.keys',
-    });
+    const keys = await loadKeySet(keySetOptions(token, loaded.baseDir));
     if (!keys.bundlePem) throw new UsageError('no key has a certificate: configure token.keys[].certificate (see regauth gen-key)');
     await writeFile(values.bundle, keys.bundlePem);
     const [host, port] = splitAddr(server.addr);

@@ -16,6 +16,8 @@ export interface LoadedConfig {
   readonly baseDir: string;
   readonly format: 'native' | 'docker_auth';
   readonly warnings: readonly string[];
+  /** For docker_auth files: maps native paths back to the keys the operator wrote. */
+  readonly pathMap: PathMap;
 }
 
 /** Reads, translates, validates: every problem is collected and thrown as one ConfigError. */
@@ -62,7 +64,7 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     issues.push(...semanticIssues(parsed.data, warnings));
   }
   if (issues.length > 0) throw new ConfigError(file, dedupe(issues));
-  return deepFreeze({ config: parsed.data!, file, baseDir, format, warnings });
+  return deepFreeze({ config: parsed.data!, file, baseDir, format, warnings, pathMap });
 }
 
 /** Checks the schema cannot express: patterns, addresses, cross-field rules. */

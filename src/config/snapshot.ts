@@ -9,13 +9,18 @@ import {
   createRefreshTokens,
   ensureRefreshSecret,
   generateKeyAndCertificate,
+  KeyLoadError,
   loadKeySet,
+  parseRefreshSecret,
   type KeySet,
+  type RefreshTokens,
 } from '../token/index.js';
 import type { RegauthConfig } from './config.schema.js';
+import { ConfigError } from './config-issue.js';
+import { toSourcePath } from './docker-auth.translator.js';
 import type { LoadedConfig } from './config-loader.js';
+import { keySetOptions } from './key-options.js';
 
-export type RefreshTokens = ReturnType<typeof createRefreshTokens>;
 
 /**
  * Everything a request needs, built once from one config and never changed: compiled ACL,
@@ -41,13 +46,11 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
   const generated: string[] = [];
   if (config.token.generate_missing) generated.push(...(await generateMissingFiles(config, at)));
 
-  const keys = await loadKeySet({
-    keys: config.token.keys.map((k) => ({ key: at(k.key), certificate: k.certificate && at(k.certificate), kid: k.kid })),
-    kidFormat: config.token.kid_format,
-    x5c: config.token.x5c ?? config.token.keys[0]!.certificate !== undefined,
-    path: 'token.keys',
+  const keyOptions = keySetOptions(config.token, baseDir);
+  const keys = await loadKeySet(keyOptions).catch((err: unknown) => {
+    if (!(err instanceof KeyLoadError)) throw err;
+    throw new ConfigError(source.file, err.issues.map((i) => ({ path: toSourcePath(i.path, source.pathMap), message: i.message })));
   });
-  const x5c = config.token.x5c ?? keys.signer.certificate !== undefined;
   const refreshConfig = config.token.refresh;
   const refresh = refreshConfig
     ? createRefreshTokens({
@@ -72,7 +75,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
     acl: compileAcl(config.acl, 'acl').acl,
     providers: Object.freeze(providers),
     keys,
-    signer: createJwtSigner(keys.signer, { x5c }),
+    signer: createJwtSigner(keys.signer, { x5c: keyOptions.x5c }),
     refresh,
     generated: Object.freeze(generated),
     warnings: Object.freeze([...source.warnings, ...keys.warnings]),
@@ -84,10 +87,7 @@ export async function closeSnapshot(snapshot: Snapshot): Promise<void> {
 }
 
 async function readSecret(file: string): Promise<Buffer> {
-  const text = (await readFile(file, 'utf8')).trim();
-  const secret = Buffer.from(text, 'base64');
-  if (secret.length < 32) throw new Error(`refresh secret ${file} must hold at least 32 bytes, base64-encoded`);
-  return secret;
+  return parseRefreshSecret(await readFile(file, 'utf8'), file);
 }
 
 /** Development convenience: a fresh clone starts without any key material checked in. */
