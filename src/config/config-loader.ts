@@ -34,9 +34,9 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
 
 export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const baseDir = dirname(resolve(file));
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]} (line ${e.linePos?.[0]?.line ?? '?'})` })));
+    throw new ConfigError(file, doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split(' at line ')[0]!.split('\n')[0]} (line ${e.linePos?.[0]?.line ?? '?'})` })));
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

@@ -1,0 +1,5 @@
+export { compileAcl, type AclCompilation } from './acl.compiler.js';
+export { authorize } from './acl.authorizer.js';
+export type { CompiledAcl, CompiledRule } from './compiled-acl.js';
+export { MAX_LABEL_COMBINATIONS } from './pattern.compiler.js';
+export * from './acl.types.js';
