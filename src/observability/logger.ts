@@ -1,0 +1,40 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * Structured JSON logs. Redaction lives here, in the logger itself, so no call site can leak a
+ * credential by logging a request or an error object carelessly (security rule 22). `Secret`
+ * values print as `***` on their own; these paths catch raw strings.
+ */
+const REDACT = [
+  'password',
+  '*.password',
+  'refresh_token',
+  '*.refresh_token',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'req.headers.authorization',
+  'secret',
+  '*.secret',
+];
+
+export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'regauth' },
+      redact: { paths: REDACT, censor: '***' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}
