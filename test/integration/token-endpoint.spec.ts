@@ -4,11 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 /** The token endpoint over real HTTP, as clients call it (protocol.md checklist A–F, I). */
 
 const users = { admin: 'admin-pw', alice: 'alice: pw with spaces', bob: 'bob-pw' };
+const slowHash = bcrypt.hashSync('slow-pw', 14);
 
 function writeConfig(dir: string, extraUsers = true): string {
   const hash = (pw: string): string => bcrypt.hashSync(pw, 4);
@@ -29,6 +32,7 @@ authn:
     users:
       admin: { password: "${hash(users.admin)}" }
       alice: { password: "${hash(users.alice)}", labels: { team: [dev] } }
+      slowpoke: { password: "${slowHash}" }
 ${extraUsers ? `      bob: { password: "${hash(users.bob)}" }\n` : ''}      "": {}
 acl:
   - { match: { account: admin }, actions: ["*"] }
@@ -60,13 +64,25 @@ describe('token endpoint over HTTP', () => {
   };
   const claimsOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
+  const logLines: string[] = [];
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'regauth-it-'));
     configFile = writeConfig(dir);
-    sut = await startServer({ configFile, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    sut = await startServer({ configFile, host: '127.0.0.1', port: 0, logger: createLogger('debug', sink) });
   });
   afterAll(async () => {
     await sut?.close();
+    // Security rule 22: whatever happened above, no password or token reached a log line.
+    const secrets = [...Object.values(users), 'nope', 'wrong'];
+    for (const line of logLines) for (const secret of secrets) expect(line).not.toContain(secret);
+    expect(logLines.some((l) => l.includes('"audit":"token"'))).toBe(true);
   });
 
   it('grants a valid user the requested scope with a registry-shaped token', async () => {
@@ -251,6 +267,17 @@ describe('token endpoint over HTTP', () => {
   it('accepts a POST with Basic credentials and no username field (docker_auth behaviour)', async () => {
     const res = await post({ grant_type: 'password', service: 'it-registry', client_id: 'x' }, { auth: basic('bob', users.bob) });
     expect(res.status).toBe(200);
+  });
+
+  it('keeps answering anonymous requests while a slow bcrypt runs', async () => {
+    // slowpoke's hash has cost 14 (about a second): if bcrypt blocked the event loop, the
+    // anonymous request sent after it would finish after it.
+    const order: string[] = [];
+    const slow = get('service=it-registry', basic('slowpoke', 'slow-pw')).then((r) => order.push(`slow:${r.status}`));
+    await new Promise((r) => setTimeout(r, 20));
+    await get('service=it-registry&scope=repository:public/base:pull').then((r) => order.push(`anonymous:${r.status}`));
+    await slow;
+    expect(order).toEqual(['anonymous:200', 'slow:200']);
   });
 
   it('answers health checks without touching backends', async () => {
