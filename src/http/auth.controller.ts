@@ -46,7 +46,7 @@ export class AuthController {
       audit({ outcome: 'bad_request', reason: 'POST body is not a form' });
       return this.fail(reply, { kind: 'bad_request', message: 'expected an application/x-www-form-urlencoded body' }, token.issuer);
     }
-    const parsed = parseTokenRequest({ method, query: req.query as Params, body, authorization: req.headers.authorization });
+    const parsed = parseTokenRequest({ method, query: req.query as Params, body, authorization: authorizationHeaders(req.raw.rawHeaders) });
     if (!parsed.ok) {
       const error: HttpError =
         parsed.code === 'empty_credentials'
@@ -79,6 +79,13 @@ export class AuthController {
     if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
     void reply.send(errorBody(error));
   }
+}
+
+/** Node keeps only the first of repeated Authorization headers; the raw list shows them all. */
+function authorizationHeaders(raw: readonly string[]): string[] | undefined {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') values.push(raw[i + 1]!);
+  return values.length > 0 ? values : undefined;
 }
 
 function clientIdOf(req: FastifyRequest): string | undefined {

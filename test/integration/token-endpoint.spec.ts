@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -145,6 +146,24 @@ describe('token endpoint over HTTP', () => {
       errors: [{ code: 'UNAUTHORIZED', message: 'authentication required: invalid username or password' }],
       details: 'authentication required: invalid username or password',
     });
+  });
+
+  it('answers 400 for two Authorization headers', async () => {
+    // fetch would fold them into one; a raw request sends both, as a confused proxy might.
+    const { port } = new URL(sut.url);
+    const response = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end(
+          `GET /auth?service=it-registry HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
+            `Authorization: ${basic('bob', users.bob)}\r\nAuthorization: ${basic('admin', users.admin)}\r\n\r\n`,
+        );
+      });
+      let data = '';
+      socket.on('data', (d: Buffer) => (data += d.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(response).toMatch(/^HTTP\/1\.1 400 /);
   });
 
   it('refuses an anonymous request without scope (a credential-less login)', async () => {

@@ -1,0 +1,43 @@
+/**
+ * Why a token request was refused before any provider ran. All answer 400 except
+ * `empty_credentials`, which answers 401: an empty user or password is a failed login, not a
+ * malformed request (security rule 2), and clients show 401 as "wrong password".
+ */
+export type ParseErrorCode =
+  /** A single-valued parameter (`service`, `account`, …) appeared more than once. */
+  | 'duplicate_parameter'
+  /** More than one `Authorization` header. */
+  | 'multiple_authorization'
+  /** `Authorization` is not `<scheme> <credentials>`, or `Basic` without credentials. */
+  | 'malformed_authorization'
+  /** `Authorization` uses a scheme other than Basic (e.g. Bearer). */
+  | 'unsupported_scheme'
+  /** Basic credentials are not canonical standard base64. */
+  | 'invalid_base64'
+  /** Decoded Basic credentials are not valid UTF-8. */
+  | 'invalid_utf8'
+  /** Decoded Basic credentials have no `:` between user and password. */
+  | 'missing_colon'
+  /** Username contains control characters (NUL included). */
+  | 'invalid_username'
+  | 'username_too_long'
+  | 'password_too_long'
+  | 'empty_credentials'
+  | 'unsupported_grant_type'
+  /** `grant_type=refresh_token` without a `refresh_token` field. */
+  | 'missing_refresh_token'
+  /** `account` names someone other than the authenticating user. */
+  | 'account_mismatch'
+  /** A scope piece cannot be parsed, or the scope caps are exceeded. */
+  | 'invalid_scope';
+
+export interface ParseError {
+  readonly ok: false;
+  readonly status: 400 | 401;
+  readonly code: ParseErrorCode;
+  readonly message: string;
+}
+
+export function parseError(code: ParseErrorCode, message: string): ParseError {
+  return { ok: false, status: code === 'empty_credentials' ? 401 : 400, code, message };
+}
