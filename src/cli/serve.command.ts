@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { ConfigError } from '../config/config-issue.js';
 import { splitAddr } from '../config/listen-addr.js';
 import { startServer } from '../server.js';
@@ -27,6 +27,12 @@ serving); SIGTERM/SIGINT stop gracefully after in-flight requests.`,
     }
     const snapshot = server.snapshot();
     const { config, source } = snapshot;
+    if (snapshot.generated.length > 0) {
+      process.stderr.write(
+        `\n*** DEVELOPMENT KEY: generated ${snapshot.generated.map((f) => relative(process.cwd(), f)).join(', ')} ***\n` +
+          '*** (token.generate_missing is on). Use your own key and certificate in production. ***\n',
+      );
+    }
     const [host, port] = splitAddr(config.server.addr);
     const cert = config.token.keys[0]?.certificate;
     process.stderr.write(
