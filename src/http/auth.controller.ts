@@ -42,7 +42,8 @@ export class AuthController {
       this.logger.info({ audit: 'token', request_id: requestId, ip, method, client_id: clientIdOf(req), ...entry, ms: Math.round(performance.now() - started) }, 'token request');
 
     const body = method === 'POST' ? (req.body as Params | null | undefined) : undefined;
-    if (method === 'POST' && (body === undefined || body === null || typeof body !== 'object')) {
+    const isForm = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+    if (method === 'POST' && (!isForm || body === undefined || body === null || typeof body !== 'object')) {
       audit({ outcome: 'bad_request', reason: 'POST body is not a form' });
       return this.fail(reply, { kind: 'bad_request', message: 'expected an application/x-www-form-urlencoded body' }, token.issuer);
     }

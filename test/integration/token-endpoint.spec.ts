@@ -277,6 +277,15 @@ describe('token endpoint over HTTP', () => {
     expect((await post({ grant_type: 'refresh_token', refresh_token: body.token, service: 'it-registry', client_id: 'x' })).status).toBe(401);
   });
 
+  it('answers 400 for a POST whose body is not a form', async () => {
+    const res = await fetch(`${sut.url}/auth`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'password', username: 'bob', password: users.bob, service: 'it-registry' }),
+    });
+    expect(res.status).toBe(400);
+  });
+
   it('answers 400 unsupported_grant_type for other grants', async () => {
     const res = await post({ grant_type: 'client_credentials', service: 'it-registry', client_id: 'x' });
     expect(res.status).toBe(400);
