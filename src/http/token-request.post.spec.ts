@@ -1,32 +1,6 @@
 import { MAX_PASSWORD_BYTES } from './basic-auth.js';
-import { parseTokenRequest, type TokenRequest, type TokenRequestInput } from './token-request.js';
-
-type Params = Record<string, string | string[] | undefined>;
-
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-const post = (body: Params | null, authorization?: string | string[], query: Params = {}): TokenRequestInput => ({
-  method: 'POST',
-  query,
-  body,
-  authorization,
-});
-
-const requestOf = (input: TokenRequestInput): TokenRequest => {
-  const result = parseTokenRequest(input);
-  if (!result.ok) throw new Error(`expected a request, got ${result.code}: ${result.message}`);
-  return result.request;
-};
-const errorOf = (input: TokenRequestInput): { status: number; code: string } => {
-  const result = parseTokenRequest(input);
-  if (result.ok) throw new Error('expected the request to be refused');
-  return { status: result.status, code: result.code };
-};
-const grantOf = (request: TokenRequest) => ({
-  grant: request.grant,
-  user: request.user,
-  password: request.password?.reveal(),
-  refreshToken: request.refreshToken?.reveal(),
-});
+import { parseTokenRequest } from './token-request.js';
+import { basic, errorOf, grantOf, post, requestOf } from './token-request.fixtures.js';
 
 describe(`${parseTokenRequest.name} (OAuth2 POST)`, () => {
   describe('POST password grant', () => {
