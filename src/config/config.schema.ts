@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { providerSchemas } from '../authn/provider-registry.js';
+import { authorizerSchemas } from '../authz/authorizer-registry.js';
 import { duration } from './duration.js';
 
 /**
@@ -81,6 +82,10 @@ export const configSchema = z.strictObject({
     .describe('Allow-list of `service` values (registry auth.token.service); empty accepts any'),
   authn: z.array(z.discriminatedUnion('type', providerSchemas)).describe('Authentication providers, tried in order'),
   acl: z.array(aclRuleSchema).default([]).describe('Access rules, first match decides'),
+  authz: z
+    .array(z.discriminatedUnion('type', authorizerSchemas))
+    .default([])
+    .describe('Authorizers asked, in order, about scopes the ACL does not decide (docker_auth ext_authz)'),
   log: z
     .strictObject({ level: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info') })
     .default({ level: 'info' }),

@@ -1,6 +1,6 @@
-import { authorize } from '../acl/index.js';
 import { authenticate, lookup, ProviderFailure } from '../authn/authn-chain.js';
 import type { RequestContext } from '../authn/provider.js';
+import { AuthorizerFailure, authorizeScope } from '../authz/authz-chain.js';
 import { EMPTY_LABELS, type Labels } from '../common/labels.js';
 import { Secret } from '../common/secret.js';
 import type { Snapshot } from '../config/snapshot.js';
@@ -19,6 +19,8 @@ export interface Identity {
 export interface GrantAudit {
   account?: string;
   provider?: string | null;
+  /** The authorizer that failed, on a backend_error during authorization. */
+  authorizer?: string;
   outcome: 'granted' | 'denied' | 'bad_request' | 'backend_error';
   requested?: string[];
   granted?: string[];
@@ -52,7 +54,20 @@ export async function grantToken(snapshot: Snapshot, req: TokenRequest, ctx: Req
     return { ok: false, error: identity, audit: { outcome: 'denied', account: req.user ?? '', reason: identity.message } };
   }
 
-  const access = req.scopes.map((scope) => grantScope(snapshot, scope, identity, service, ctx.ip));
+  const access: AccessEntry[] = [];
+  try {
+    for (const scope of req.scopes) access.push(await grantScope(snapshot, scope, identity, context));
+  } catch (err) {
+    if (err instanceof AuthorizerFailure) {
+      return {
+        ok: false,
+        error: UNAVAILABLE,
+        retryAfter: 5,
+        audit: { outcome: 'backend_error', account: identity.account, provider: identity.provider, authorizer: err.authorizer, reason: err.message },
+      };
+    }
+    throw err;
+  }
   const jti = newJti();
   const claims = buildAccessClaims({
     issuer: snapshot.config.token.issuer,
@@ -119,16 +134,21 @@ async function refreshIdentity(snapshot: Snapshot, token: Secret, ctx: RequestCo
   return UNAUTHORIZED;
 }
 
-function grantScope(snapshot: Snapshot, scope: RequestedScope, identity: Identity, service: string, ip: string | null): AccessEntry {
+async function grantScope(snapshot: Snapshot, scope: RequestedScope, identity: Identity, ctx: RequestContext): Promise<AccessEntry> {
   if (!scope.valid) return { type: scope.type, name: scope.name, actions: [] };
-  const decision = authorize(snapshot.acl, {
-    account: identity.account,
-    type: scope.type,
-    name: scope.name,
-    service,
-    ip,
-    labels: identity.labels,
-    actions: scope.actions,
-  });
-  return { type: scope.type, name: scope.name, actions: decision.kind === 'decided' ? [...decision.actions] : [] };
+  const grant = await authorizeScope(
+    snapshot.acl,
+    snapshot.authorizers,
+    {
+      account: identity.account,
+      type: scope.type,
+      name: scope.name,
+      service: ctx.service,
+      ip: ctx.ip,
+      labels: identity.labels,
+      actions: scope.actions,
+    },
+    ctx,
+  );
+  return { type: scope.type, name: scope.name, actions: [...grant.actions] };
 }

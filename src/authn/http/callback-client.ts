@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { resolve } from 'node:path';
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { ConcurrencyLimiter } from '../../common/concurrency-limiter.js';
+import { CallbackError } from './callback-error.js';
+import type { HttpCallbackOptions } from './http.schema.js';
+
+export interface CallbackClient {
+  /** Origin and path of the URL: names the endpoint in log messages. */
+  readonly endpoint: string;
+  /** POSTs `body` (already JSON) and returns the parsed JSON answer of a 2xx response. */
+  post(body: string, signal: AbortSignal): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * One configured callback endpoint, prepared at load: keep-alive agent with the TLS material,
+ * static headers, concurrency bound. Every call has a total deadline, follows no redirect, ignores
+ * HTTP(S)_PROXY from the environment and reads at most `max_response` bytes (security rule 16).
+ * Credentials travel in the POST body only.
+ */
+export function createCallbackClient(options: HttpCallbackOptions, baseDir: string): CallbackClient {
+  const url = new URL(options.url);
+  const endpoint = `${url.origin}${url.pathname}`;
+  const readPem = (file: string | undefined, key: string): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(resolve(baseDir, file));
+    } catch (err) {
+      throw new Error(`tls.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const tls = options.tls;
+  const agentOptions = { keepAlive: true, maxSockets: options.concurrency };
+  const httpAgent = new HttpAgent(agentOptions);
+  const httpsAgent = new HttpsAgent({
+    ...agentOptions,
+    ca: readPem(tls?.ca, 'ca'),
+    cert: readPem(tls?.certificate, 'certificate'),
+    key: readPem(tls?.key, 'key'),
+    servername: tls?.server_name,
+    rejectUnauthorized: true,
+  });
+  const client: AxiosInstance = axios.create({
+    httpAgent,
+    httpsAgent,
+    proxy: false,
+    maxRedirects: 0,
+    maxContentLength: options.max_response,
+    responseType: 'arraybuffer',
+    validateStatus: () => true,
+    headers: { ...options.headers, 'Content-Type': 'application/json', Accept: 'application/json' },
+  });
+  const limiter = new ConcurrencyLimiter({ concurrency: options.concurrency, queue: options.queue, name: `callback ${endpoint}` });
+
+  const call = async (body: string, signal: AbortSignal): Promise<unknown> => {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), options.timeout);
+    const onAbort = (): void => deadline.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await client.post<Buffer>(options.url, body, { signal: deadline.signal });
+      if (res.status >= 300 && res.status < 400) throw new CallbackError('redirect', endpoint, `answered ${res.status} (redirects are not followed)`);
+      if (res.status < 200 || res.status >= 300) throw new CallbackError('status', endpoint, `answered ${res.status}`);
+      return parseJson(Buffer.from(res.data), endpoint);
+    } catch (err) {
+      if (err instanceof CallbackError) throw err;
+      if (signal.aborted) throw new CallbackError('aborted', endpoint, 'request deadline passed');
+      if (deadline.signal.aborted) throw new CallbackError('timeout', endpoint, `no complete answer within ${options.timeout} ms`);
+      // Axios errors carry the request config, body (and so the password) included: keep only
+      // what the log needs.
+      if (err instanceof AxiosError && /maxContentLength/.test(err.message)) {
+        throw new CallbackError('too_large', endpoint, `response larger than ${options.max_response} bytes`);
+      }
+      throw new CallbackError('network', endpoint, err instanceof AxiosError ? (err.code ?? 'request failed') + networkDetail(err) : 'request failed');
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+
+  return {
+    endpoint,
+    post: (body, signal) => limiter.run(() => call(body, signal), signal),
+    async close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
+
+function parseJson(data: Buffer, endpoint: string): unknown {
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch {
+    throw new CallbackError('bad_response', endpoint, `answer is not JSON (${data.length} bytes)`);
+  }
+}
+
+/** The system error behind an axios failure (ECONNREFUSED, a TLS reason), without the config. */
+function networkDetail(err: AxiosError): string {
+  const cause = err.cause as NodeJS.ErrnoException | undefined;
+  const reason = cause?.code ?? cause?.message;
+  return reason && reason !== err.code ? ` (${reason})` : '';
+}

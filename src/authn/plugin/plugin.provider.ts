@@ -1,0 +1,49 @@
+import { toLabels } from '../../common/labels.js';
+import type { Secret } from '../../common/secret.js';
+import type { AuthResult, Provider, RequestContext } from '../provider.js';
+import type { ProviderBuildContext } from '../provider-registry.js';
+import type { ProviderFactory } from './plugin.contract.js';
+import { PluginError } from './plugin-error.js';
+import { importPlugin, pickFactory, withDeadline } from './plugin-loader.js';
+import type { PluginProviderConfig } from './plugin.schema.js';
+
+/**
+ * A provider written in JS: the module's `createProvider(options, context)` returns an object
+ * with `authenticate(user, password, ctx)`. Its answers are checked like any outside input: a
+ * result outside the contract fails the request closed, labels go through toLabels.
+ */
+export async function createPluginProvider(config: PluginProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
+  const spec = config.module;
+  const factory = pickFactory<ProviderFactory>(await importPlugin(spec, ctx.baseDir), 'createProvider', spec);
+  const instance: unknown = await factory({ ...config.options }, { name: ctx.name, baseDir: ctx.baseDir });
+  if (!hasFunction(instance, 'authenticate')) {
+    throw new PluginError('bad_shape', spec, 'createProvider() must return an object with an authenticate(user, password, ctx) method');
+  }
+  const close = hasFunction(instance, 'close') ? instance.close.bind(instance) : undefined;
+  return {
+    name: ctx.name,
+    async authenticate(user: string, password: Secret, req: RequestContext): Promise<AuthResult> {
+      const result = await withDeadline(spec, config.timeout, req.signal, async (signal) => instance.authenticate(user, password, { ...req, signal }));
+      return checkResult(result, spec);
+    },
+    ...(close ? { close: async () => void (await close()) } : {}),
+  };
+}
+
+function checkResult(result: unknown, spec: string): AuthResult {
+  const kind = (result as { kind?: unknown } | null)?.kind;
+  if (kind === 'deny' || kind === 'no_match') return { kind };
+  if (kind === 'allow') {
+    const { labels, account } = result as { labels?: unknown; account?: unknown };
+    if (account === undefined) return { kind, labels: toLabels(labels ?? {}) };
+    if (typeof account === 'string' && account.length > 0 && account.length <= 256 && !/[\u0000-\u001f\u007f]/.test(account)) {
+      return { kind, labels: toLabels(labels ?? {}), account };
+    }
+    throw new PluginError('bad_result', spec, 'authenticate() returned an invalid account');
+  }
+  throw new PluginError('bad_result', spec, 'authenticate() must resolve to {kind: "allow" | "deny" | "no_match"}');
+}
+
+export function hasFunction<K extends string>(value: unknown, key: K): value is Record<K, (...args: unknown[]) => unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[key] === 'function';
+}

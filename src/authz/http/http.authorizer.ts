@@ -1,0 +1,26 @@
+import type { RequestContext } from '../../authn/provider.js';
+import { CallbackError } from '../../authn/http/callback-error.js';
+import { createCallbackClient } from '../../authn/http/callback-client.js';
+import { parseActionsAnswer } from '../actions-answer.js';
+import type { Authorizer, AuthorizerBuildContext, AuthzDecision, ScopeRequest } from '../authorizer.js';
+import type { HttpAuthorizerConfig } from './http-authorizer.schema.js';
+
+/**
+ * Asks an HTTP service about one requested scope: POST
+ * `{account, type, name, service, ip, actions, labels}`, answer `{"actions": [...]}` (the granted
+ * subset; [] denies).
+ */
+export async function createHttpAuthorizer(config: HttpAuthorizerConfig, ctx: AuthorizerBuildContext): Promise<Authorizer> {
+  const client = createCallbackClient(config, ctx.baseDir);
+  return {
+    name: ctx.name,
+    async authorize(req: ScopeRequest, reqCtx: RequestContext): Promise<AuthzDecision> {
+      const { account, type, name, service, ip, actions, labels } = req;
+      const answer = await client.post(JSON.stringify({ account, type, name, service, ip, actions, labels }), reqCtx.signal);
+      const granted = parseActionsAnswer(answer);
+      if (!granted) throw new CallbackError('bad_response', client.endpoint, 'answer is not {"actions": [...]}');
+      return { kind: 'decided', actions: granted };
+    },
+    close: () => client.close(),
+  };
+}

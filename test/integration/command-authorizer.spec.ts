@@ -1,0 +1,156 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileAcl } from '../../src/acl/index.js';
+import type { RequestContext } from '../../src/authn/provider.js';
+import type { Authorizer, ScopeRequest } from '../../src/authz/authorizer.js';
+import { authorizeScope } from '../../src/authz/authz-chain.js';
+import { commandAuthorizerSchema } from '../../src/authz/command/command-authorizer.schema.js';
+import { createCommandAuthorizer } from '../../src/authz/command/command.authorizer.js';
+import { LABEL_LIMITS, toLabels } from '../../src/common/labels.js';
+import { PidRecorder, script } from '../support/scripts/leftover-processes.js';
+
+/** docker_auth's ext_authz protocol, plus the {"actions": [...]} extension, against real scripts. */
+
+const pids = new PidRecorder();
+let work: string;
+const ctx = (): RequestContext => ({ requestId: 'r1', ip: '10.0.0.7', service: 'registry', signal: new AbortController().signal });
+const pushPull: ScopeRequest = {
+  account: 'alice',
+  type: 'repository',
+  name: 'team/app',
+  service: 'registry',
+  ip: '10.0.0.7',
+  labels: toLabels({ group: ['dev'] }),
+  actions: ['pull', 'push'],
+};
+
+async function buildSut(config: Record<string, unknown>): Promise<Authorizer> {
+  return createCommandAuthorizer(commandAuthorizerSchema.parse({ type: 'command', env: ['PIDS_DIR', 'RECORD_FILE'], ...config }), {
+    baseDir: work,
+    name: 'ext_authz',
+  });
+}
+const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err);
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'regauth-authz-'));
+  process.env.PIDS_DIR = pids.dir;
+});
+afterAll(() => {
+  delete process.env.PIDS_DIR;
+  pids.remove();
+  rmSync(work, { recursive: true, force: true });
+});
+afterEach(async () => {
+  delete process.env.RECORD_FILE;
+  expect(await pids.waitUntilGone()).toEqual([]);
+  pids.reset();
+});
+
+describe('command authorizer', () => {
+  it("writes the scope request as JSON with docker_auth's field names on stdin", async () => {
+    process.env.RECORD_FILE = join(work, 'authz-stdin');
+    const sut = await buildSut({ command: script('exit-with.sh'), args: ['0'] });
+    await sut.authorize(pushPull, ctx());
+    expect(JSON.parse(readFileSync(process.env.RECORD_FILE, 'utf8'))).toEqual({
+      Account: 'alice',
+      Type: 'repository',
+      Name: 'team/app',
+      Service: 'registry',
+      IP: '10.0.0.7',
+      Actions: ['pull', 'push'],
+      Labels: { group: ['dev'] },
+    });
+  });
+
+  it('grants every requested action on exit 0 with empty stdout', async () => {
+    const sut = await buildSut({ command: script('exit-with.sh'), args: ['0'] });
+    expect(await sut.authorize(pushPull, ctx())).toEqual({ kind: 'decided', actions: ['pull', 'push'] });
+  });
+
+  it('grants the subset printed as {"actions": [...]} on exit 0', async () => {
+    const sut = await buildSut({ command: script('exit-with.sh'), args: ['0', '{"actions": ["pull"]}'] });
+    expect(await sut.authorize(pushPull, ctx())).toEqual({ kind: 'decided', actions: ['pull'] });
+  });
+
+  it('grants nothing on exit 1, as a decision', async () => {
+    const sut = await buildSut({ command: script('exit-with.sh'), args: ['1'] });
+    expect(await sut.authorize(pushPull, ctx())).toEqual({ kind: 'decided', actions: [] });
+  });
+
+  it.each(['2', '3'])('fails on exit %s', async (code) => {
+    const sut = await buildSut({ command: script('exit-with.sh'), args: [code] });
+    expect(await rejection(sut.authorize(pushPull, ctx()))).toMatchObject({ code: 'bad_exit' });
+  });
+
+  it.each([
+    ['text', 'granted!'],
+    ['JSON without actions', '{"result": "allow"}'],
+    ['actions that are not strings', '{"actions": [1]}'],
+  ])('fails on exit 0 with %s on stdout', async (_what, stdout) => {
+    const sut = await buildSut({ command: script('exit-with.sh'), args: ['0', stdout] });
+    expect(await rejection(sut.authorize(pushPull, ctx()))).toMatchObject({ code: 'bad_output' });
+  });
+
+  it('ignores stdout with stdout: ignore, as docker_auth does', async () => {
+    const sut = await buildSut({ command: script('exit-with.sh'), args: ['0', 'debug: looks fine'], stdout: 'ignore' });
+    expect(await sut.authorize(pushPull, ctx())).toEqual({ kind: 'decided', actions: ['pull', 'push'] });
+  });
+
+  it('uses the exit code of a command that exits before reading a large request', async () => {
+    const manyLabels = Object.fromEntries(
+      Array.from({ length: LABEL_LIMITS.keys }, (_, i) => [`k${i}`, Array.from({ length: 40 }, (_, j) => `value-${j}-${'x'.repeat(40)}`)]),
+    );
+    const large = { ...pushPull, labels: toLabels(manyLabels) };
+    expect(JSON.stringify(large).length).toBeGreaterThan(128 * 1024);
+    const sut = await buildSut({ command: script('exit-without-reading.sh'), args: ['1'] });
+    expect(await sut.authorize(large, ctx())).toEqual({ kind: 'decided', actions: [] });
+  });
+
+  it('kills a command that sleeps past its deadline', async () => {
+    const sut = await buildSut({ command: script('sleep-past-deadline.sh'), timeout: '200ms' });
+    expect(await rejection(sut.authorize(pushPull, ctx()))).toMatchObject({ code: 'timeout' });
+  });
+});
+
+describe('command authorizer in the authorization chain', () => {
+  it('is not run for scopes the ACL decides', async () => {
+    process.env.RECORD_FILE = join(work, 'authz-not-run');
+    const sut = await buildSut({ command: script('exit-with.sh'), args: ['0'] });
+    const acl = compileAcl([{ match: { account: 'alice' }, actions: ['pull'] }]).acl;
+    expect(await authorizeScope(acl, [sut], pushPull, ctx())).toEqual({ actions: ['pull'], decidedBy: 'acl' });
+    expect(existsSync(process.env.RECORD_FILE)).toBe(false);
+  });
+
+  it('cannot grant actions that were not requested', async () => {
+    const sut = await buildSut({ command: script('exit-with.sh'), args: ['0', '{"actions": ["pull", "push", "delete", "*"]}'] });
+    const pullOnly = { ...pushPull, actions: ['pull'] };
+    expect(await authorizeScope(compileAcl([]).acl, [sut], pullOnly, ctx())).toEqual({ actions: ['pull'], decidedBy: 'ext_authz' });
+  });
+});
+
+describe('shipped ext_authz examples', () => {
+  const plugins = fileURLToPath(new URL('../../plugins/', import.meta.url));
+
+  it('ext_authz.mjs grants what was asked except delete, as a subset answer', async () => {
+    const sut = await buildSut({ command: join(plugins, 'ext_authz.mjs') });
+    expect(await sut.authorize({ ...pushPull, actions: ['pull', 'delete'] }, ctx())).toEqual({ kind: 'decided', actions: ['pull'] });
+    expect(await sut.authorize({ ...pushPull, name: 'protected/app' }, ctx())).toEqual({ kind: 'decided', actions: [] });
+    expect(await sut.authorize({ ...pushPull, name: 'protected/app', labels: toLabels({ group: ['admins'] }) }, ctx())).toEqual({
+      kind: 'decided',
+      actions: ['pull', 'push'],
+    });
+  });
+
+  it('ext_authz.sh answers by exit code only: everything unless delete is asked for', async () => {
+    const sut = await buildSut({ command: join(plugins, 'ext_authz.sh'), stdout: 'ignore' });
+    expect(await sut.authorize(pushPull, ctx())).toEqual({ kind: 'decided', actions: ['pull', 'push'] });
+    expect(await sut.authorize({ ...pushPull, actions: ['*'] }, ctx())).toEqual({ kind: 'decided', actions: [] });
+    expect(await sut.authorize({ ...pushPull, name: 'delete', labels: toLabels({ x: ['"Actions":["delete"]'] }) }, ctx())).toEqual({
+      kind: 'decided',
+      actions: ['pull', 'push'],
+    });
+  });
+});
