@@ -2,6 +2,14 @@ import type { z } from 'zod';
 import type { Provider } from './provider.js';
 import { staticProviderSchema } from './static/static.schema.js';
 import { createStaticProvider } from './static/static.provider.js';
+import { commandProviderSchema } from './command/command.schema.js';
+import { createCommandProvider } from './command/command.provider.js';
+import { httpProviderSchema } from './http/http.schema.js';
+import { createHttpProvider } from './http/http.provider.js';
+import { pluginProviderSchema } from './plugin/plugin.schema.js';
+import { createPluginProvider } from './plugin/plugin.provider.js';
+import { ldapProviderSchema } from './ldap/ldap.schema.js';
+import { createLdapProvider } from './ldap/ldap.provider.js';
 
 /** What a provider factory may need besides its own config. */
 export interface ProviderBuildContext {
@@ -9,6 +17,8 @@ export interface ProviderBuildContext {
   readonly baseDir: string;
   /** Name given to the instance: its `name`, else `<type>#<index>`; used in logs and refresh tokens. */
   readonly name: string;
+  /** Start-up warnings (e.g. TLS verification off) for the log; providers fall back to process warnings. */
+  readonly warn?: (message: string) => void;
 }
 
 interface ProviderType<S extends z.ZodType> {
@@ -27,6 +37,10 @@ function providerType<S extends z.ZodType>(t: ProviderType<S>): ProviderType<S> 
  */
 export const PROVIDER_TYPES = {
   static: providerType({ schema: staticProviderSchema, create: createStaticProvider }),
+  command: providerType({ schema: commandProviderSchema, create: createCommandProvider }),
+  http: providerType({ schema: httpProviderSchema, create: createHttpProvider }),
+  plugin: providerType({ schema: pluginProviderSchema, create: createPluginProvider }),
+  ldap: providerType({ schema: ldapProviderSchema, create: createLdapProvider }),
 } as const;
 
 export type ProviderTypeName = keyof typeof PROVIDER_TYPES;

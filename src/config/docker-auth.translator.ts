@@ -70,12 +70,23 @@ export function translateDockerAuth(raw: Record<string, unknown>, providerTypes:
     if (isObject(raw.users)) addProvider('users', 'static', { users: raw.users });
     else issues.push({ path: 'users', message: 'expected a map of user name to { password, labels }' });
   }
-  if (raw.ext_auth !== undefined) addProvider('ext_auth', 'command', raw.ext_auth);
+  // docker_auth runs ext_auth/ext_authz with its own whole environment and has no way to name
+  // variables; the usual CI script reads CICD_SECRET from it. Keep that for translated configs.
+  if (raw.ext_auth !== undefined) {
+    if (isObject(raw.ext_auth)) addProvider('ext_auth', 'command', { inherit_env: true, ...raw.ext_auth });
+    else issues.push({ path: 'ext_auth', message: 'expected a map with command and args' });
+  }
   if (raw.ldap_auth !== undefined) addProvider('ldap_auth', 'ldap', raw.ldap_auth);
   config.authn = authn;
 
   if (raw.ext_authz !== undefined) {
-    issues.push({ path: 'ext_authz', message: 'ext_authz needs the "command" authorizer, which this version does not include yet' });
+    if (isObject(raw.ext_authz)) {
+      // docker_auth never reads ext_authz's stdout: exit 0 grants everything requested.
+      config.authz = [{ inherit_env: true, stdout: 'ignore', ...raw.ext_authz, type: 'command', name: 'ext_authz' }];
+      pathMap.push(['authz[0]', 'ext_authz']);
+    } else {
+      issues.push({ path: 'ext_authz', message: 'expected a map with command and args' });
+    }
   }
   if (raw.acl !== undefined) config.acl = raw.acl;
   return { config, issues, pathMap };

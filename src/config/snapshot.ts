@@ -4,6 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { compileAcl, type CompiledAcl } from '../acl/index.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
 import type { Provider } from '../authn/provider.js';
+import { authorizerName, createAuthorizer } from '../authz/authorizer-registry.js';
+import type { Authorizer } from '../authz/authorizer.js';
 import {
   createJwtSigner,
   createRefreshTokens,
@@ -32,6 +34,8 @@ export interface Snapshot {
   readonly source: LoadedConfig;
   readonly acl: CompiledAcl;
   readonly providers: readonly Provider[];
+  /** Asked after the ACL, in order, for scopes it does not decide. */
+  readonly authorizers: readonly Authorizer[];
   readonly keys: KeySet;
   readonly signer: { sign(claims: object): string };
   readonly refresh: RefreshTokens | null;
@@ -61,12 +65,30 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
     : null;
 
   const providers: Provider[] = [];
+  const authorizers: Authorizer[] = [];
+  const backendWarnings: string[] = [];
+  const warn = (message: string): void => void backendWarnings.push(message);
+  // A backend that cannot be set up (script missing or not executable, plugin of the wrong
+  // shape, unreadable TLS file) is a config error that names the entry.
+  const setupError = (path: string, err: unknown): ConfigError =>
+    err instanceof ConfigError
+      ? err
+      : new ConfigError(source.file, [{ path: toSourcePath(path, source.pathMap), message: err instanceof Error ? err.message : String(err) }]);
   try {
     for (const [index, providerConfig] of config.authn.entries()) {
-      providers.push(await createProvider(providerConfig, { baseDir, name: providerName(providerConfig, index) }));
+      const created = await createProvider(providerConfig, { baseDir, name: providerName(providerConfig, index), warn }).catch((err: unknown) => {
+        throw setupError(`authn[${index}]`, err);
+      });
+      providers.push(created);
+    }
+    for (const [index, authorizerConfig] of config.authz.entries()) {
+      const created = await createAuthorizer(authorizerConfig, { baseDir, name: authorizerName(authorizerConfig, index) }).catch((err: unknown) => {
+        throw setupError(`authz[${index}]`, err);
+      });
+      authorizers.push(created);
     }
   } catch (err) {
-    await Promise.allSettled(providers.map((p) => p.close?.()));
+    await Promise.allSettled([...providers, ...authorizers].map((p) => p.close?.()));
     throw err;
   }
   return Object.freeze({
@@ -74,16 +96,17 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
     source,
     acl: compileAcl(config.acl, 'acl').acl,
     providers: Object.freeze(providers),
+    authorizers: Object.freeze(authorizers),
     keys,
     signer: createJwtSigner(keys.signer, { x5c: keyOptions.x5c }),
     refresh,
     generated: Object.freeze(generated),
-    warnings: Object.freeze([...source.warnings, ...keys.warnings]),
+    warnings: Object.freeze([...source.warnings, ...keys.warnings, ...backendWarnings]),
   });
 }
 
 export async function closeSnapshot(snapshot: Snapshot): Promise<void> {
-  await Promise.allSettled(snapshot.providers.map((p) => p.close?.()));
+  await Promise.allSettled([...snapshot.providers, ...snapshot.authorizers].map((p) => p.close?.()));
 }
 
 async function readSecret(file: string): Promise<Buffer> {

@@ -1,0 +1,192 @@
+import type { Entry } from 'ldapts';
+import type { Secret } from '../../common/secret.js';
+import { ConcurrencyLimiter } from '../../common/concurrency-limiter.js';
+import type { AuthResult, Provider, RequestContext } from '../provider.js';
+import type { ProviderBuildContext } from '../provider-registry.js';
+import type { LdapConnection } from './ldap-connection.js';
+import { LdapConnector } from './ldap-connector.js';
+import { describeError, LDAP_RESULT, LdapError, ldapResultCode } from './ldap-error.js';
+import { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
+import { attributeValues, buildLabels, labelValues } from './ldap-labels.js';
+import { ServiceConnectionPool } from './ldap-pool.js';
+import { resolveLdapSettings, type LdapSettings } from './ldap-settings.js';
+import type { LdapProviderConfig } from './ldap.schema.js';
+
+const NO_MATCH: AuthResult = Object.freeze({ kind: 'no_match' });
+const DENY: AuthResult = Object.freeze({ kind: 'deny' });
+
+/** An LDAP provider plus what tests need to prove it leaks nothing. */
+export interface LdapProvider extends Provider {
+  /** Connections open right now (idle pool included). */
+  readonly openConnections: number;
+}
+
+/**
+ * `type: ldap`. Default flow: search the user with the service account (pooled connection),
+ * then bind as the found DN with the user's password on a connection of its own, so concurrent
+ * logins never share bind state. `initial_bind_as_user` (docker_auth): bind as the user's DN
+ * first and search as the user, all on one private connection.
+ */
+export async function createLdapProvider(config: LdapProviderConfig, ctx: ProviderBuildContext): Promise<LdapProvider> {
+  const settings = await resolveLdapSettings(config, ctx.baseDir, ctx.name);
+  const warn = ctx.warn ?? ((message: string) => process.emitWarning(message, { code: 'REGAUTH_LDAP' }));
+  for (const message of settings.warnings) warn(message);
+
+  const connector = new LdapConnector(settings.targets, settings);
+  const mode = settings.mode;
+  const pool =
+    mode.kind === 'service'
+      ? new ServiceConnectionPool(async (signal) => {
+          const conn = await connector.open(signal);
+          if (mode.bindDn === null) return conn; // anonymous search, as docker_auth without bind_dn
+          try {
+            await conn.bind(mode.bindDn, mode.password, signal);
+          } catch (err) {
+            conn.destroy();
+            throw asFailure(err, 'service_bind_failed', `service account ${mode.bindDn} could not bind on ${conn.target.label}`);
+          }
+          return conn;
+        }, settings.poolSize)
+      : null;
+  const limiter = new ConcurrencyLimiter({ concurrency: settings.concurrency, queue: settings.queue, name: `LDAP provider ${ctx.name}` });
+  const flow = new LdapFlow(settings, connector, pool);
+
+  return {
+    name: ctx.name,
+    get openConnections() {
+      return connector.openCount;
+    },
+    async authenticate(user: string, password: Secret, rctx: RequestContext): Promise<AuthResult> {
+      // An empty password is an "unauthenticated bind" that servers accept: it never goes out.
+      if (user === '' || password.isEmpty) return NO_MATCH;
+      return limiter.run(
+        () => (mode.kind === 'user' ? flow.asUser(user, password, rctx.signal) : flow.withServiceAccount(user, password, rctx.signal)),
+        rctx.signal,
+      );
+    },
+    async lookup(account: string, rctx: RequestContext) {
+      // Without a service account there is no way to look anyone up between logins.
+      if (mode.kind === 'user') return { kind: 'unknown' as const };
+      if (account === '') return NO_MATCH;
+      return limiter.run(() => flow.lookup(account, rctx.signal), rctx.signal);
+    },
+    async close() {
+      await pool?.close();
+      await connector.closeAll();
+    },
+  };
+}
+
+class LdapFlow {
+  constructor(
+    private readonly s: LdapSettings,
+    private readonly connector: LdapConnector,
+    private readonly pool: ServiceConnectionPool | null,
+  ) {}
+
+  async withServiceAccount(user: string, password: Secret, signal: AbortSignal): Promise<AuthResult> {
+    const entry = await this.pool!.use((conn) => this.#findUser(conn, user, signal), signal);
+    if (!entry) return NO_MATCH;
+    const conn = await this.connector.open(signal);
+    try {
+      if (!(await this.#bindAsUser(conn, entry.dn, password, signal))) return DENY;
+    } finally {
+      void conn.close();
+    }
+    return this.#allow(entry, user, signal, (work) => this.pool!.use(work, signal));
+  }
+
+  async asUser(user: string, password: Secret, signal: AbortSignal): Promise<AuthResult> {
+    const mode = this.s.mode as Extract<LdapSettings['mode'], { kind: 'user' }>;
+    const conn = await this.connector.open(signal);
+    try {
+      const bindDn = mode.bindDn.render({ account: user }, escapeDnValue);
+      if (!(await this.#bindAsUser(conn, bindDn, password, signal))) return DENY;
+      const entry = await this.#findUser(conn, user, signal);
+      if (!entry) return NO_MATCH;
+      // docker_auth binds again as the entry found, so the password must also be that entry's.
+      if (!(await this.#bindAsUser(conn, entry.dn, password, signal))) return DENY;
+      return await this.#allow(entry, user, signal, (work) => work(conn));
+    } finally {
+      void conn.close();
+    }
+  }
+
+  async lookup(account: string, signal: AbortSignal): Promise<AuthResult> {
+    const entry = await this.pool!.use((conn) => this.#findUser(conn, account, signal), signal);
+    if (!entry) return NO_MATCH;
+    return this.#allow(entry, account, signal, (work) => this.pool!.use(work, signal));
+  }
+
+  /** 0 entries: not ours. More than one: the filter does not name one account — fail closed. */
+  async #findUser(conn: LdapConnection, user: string, signal: AbortSignal): Promise<Entry | null> {
+    const filter = this.s.filter.render({ account: user }, escapeFilterValue);
+    const result = await this.#search(conn, this.s.base, filter, this.s.entryAttributes, 2, signal);
+    if (result.length > 1) {
+      throw new LdapError('ambiguous_account', `user search under ${this.s.base} found ${result.length} or more entries for one account; make the filter match exactly one`);
+    }
+    return result[0] ?? null;
+  }
+
+  /** true: password right; false: invalid credentials (deny). Anything else is a failure. */
+  async #bindAsUser(conn: LdapConnection, dn: string, password: Secret, signal: AbortSignal): Promise<boolean> {
+    try {
+      await conn.bind(dn, password.reveal(), signal);
+      return true;
+    } catch (err) {
+      const code = ldapResultCode(err);
+      if (code === LDAP_RESULT.invalidCredentials) return false;
+      // A user name that makes no valid DN cannot be anyone's (initial_bind_as_user).
+      if (code === LDAP_RESULT.invalidDnSyntax && this.s.mode.kind === 'user') return false;
+      throw asFailure(err, 'bind_failed', `user bind on ${conn.target.label} failed`);
+    }
+  }
+
+  async #allow(
+    entry: Entry,
+    user: string,
+    signal: AbortSignal,
+    withConnection: <T>(work: (conn: LdapConnection) => Promise<T>) => Promise<T>,
+  ): Promise<AuthResult> {
+    const account = this.#canonicalAccount(entry);
+    const group = this.s.groupSearch;
+    const extra: Record<string, string[]> = {};
+    if (group) {
+      const filter = group.filter.render({ dn: entry.dn, account: account ?? user }, escapeFilterValue);
+      const groups = await withConnection((conn) => this.#search(conn, group.base, filter, [group.attribute], 256, signal));
+      extra[group.label] = labelValues(groups.flatMap((g) => attributeValues(g, group.attribute)), group);
+    }
+    const labels = buildLabels(entry, this.s.labels, extra);
+    return account === null ? { kind: 'allow', labels } : { kind: 'allow', labels, account };
+  }
+
+  #canonicalAccount(entry: Entry): string | null {
+    const attribute = this.s.accountAttribute;
+    if (attribute === null) return null;
+    const value = attributeValues(entry, attribute)[0];
+    if (value === undefined || value === '') {
+      throw new LdapError('account_attribute_missing', `entry ${entry.dn} has no ${attribute} (account_attribute)`);
+    }
+    return value;
+  }
+
+  async #search(conn: LdapConnection, base: string, filter: string, attributes: readonly string[], sizeLimit: number, signal: AbortSignal): Promise<Entry[]> {
+    try {
+      const result = await conn.search(
+        base,
+        // '1.1' asks for no attributes at all: only the DN is needed then.
+        { scope: 'sub', derefAliases: 'never', filter, sizeLimit, attributes: attributes.length > 0 ? [...attributes] : ['1.1'] },
+        signal,
+      );
+      return result.searchEntries;
+    } catch (err) {
+      throw asFailure(err, 'search_failed', `search under ${base} on ${conn.target.label} failed`);
+    }
+  }
+}
+
+/** Keeps our own errors; wraps LDAP result errors with what we were doing. */
+function asFailure(err: unknown, code: 'service_bind_failed' | 'bind_failed' | 'search_failed', doing: string): LdapError {
+  if (err instanceof LdapError) return err;
+  return new LdapError(code, `${doing}: ${describeError(err)}`, { cause: err });
+}

@@ -1,0 +1,182 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { createLdapProvider, type LdapProvider } from '../../src/authn/ldap/ldap.provider.js';
+import { ldapProviderSchema } from '../../src/authn/ldap/ldap.schema.js';
+import type { AuthResult, RequestContext } from '../../src/authn/provider.js';
+import { Secret } from '../../src/common/secret.js';
+import { freePort } from '../support/free-port.js';
+import { settledConnectionsTo } from '../support/slapd-connections.js';
+import { PEOPLE, SERVICE_ACCOUNT, SUFFIX } from '../support/slapd-directory.js';
+import { requireSlapd, startSlapd, type RunningSlapd } from '../support/slapd.js';
+import { setTestFileTimeout } from '../support/test-timeout.js';
+
+/**
+ * Directory faults (security rule 6: fail closed, fast): nothing listening, a server that never
+ * answers, slapd stopped and started again under a running provider. Every fault must be an
+ * error (the chain's 503), never a deny, and must leave no connection behind.
+ */
+
+setTestFileTimeout(60_000);
+const { describeIf } = requireSlapd();
+const { alice, bob } = PEOPLE;
+
+const ctx = (timeoutMs = 10_000): RequestContext => ({ requestId: 'r1', ip: '127.0.0.1', service: 'registry', signal: AbortSignal.timeout(timeoutMs) });
+
+async function timed<T>(work: Promise<T>): Promise<{ ms: number; result: PromiseSettledResult<T> }> {
+  const started = performance.now();
+  const [result] = await Promise.allSettled([work]);
+  return { ms: performance.now() - started, result: result! };
+}
+
+function reason(settled: PromiseSettledResult<unknown>): { code?: string; message?: string } {
+  if (settled.status === 'fulfilled') throw new Error(`expected a failure, got ${JSON.stringify(settled.value)}`);
+  return settled.reason as { code?: string; message?: string };
+}
+
+/** A TCP server that accepts connections and never says a word: a hung directory. */
+async function silentServer(): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `127.0.0.1:${port}`,
+    port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+describeIf('LDAP provider faults', () => {
+  let slapd: RunningSlapd;
+  const providers: LdapProvider[] = [];
+
+  async function buildSut(overrides: Record<string, unknown> = {}): Promise<LdapProvider> {
+    const config = ldapProviderSchema.parse({
+      type: 'ldap',
+      url: slapd.ldapUrl,
+      bind_dn: SERVICE_ACCOUNT.dn,
+      bind_password: SERVICE_ACCOUNT.password,
+      base: SUFFIX,
+      filter: '(uid=${account})',
+      ...overrides,
+    });
+    const sut = await createLdapProvider(config, { baseDir: slapd.dir, name: 'ldap', warn: () => {} });
+    providers.push(sut);
+    return sut;
+  }
+  const login = (sut: LdapProvider, user: string, password: string, timeoutMs?: number): Promise<AuthResult> =>
+    sut.authenticate(user, new Secret(password), ctx(timeoutMs));
+
+  beforeAll(async () => {
+    slapd = await startSlapd();
+  });
+  afterEach(async () => {
+    slapd.resume();
+    await slapd.start(); // no-op when running
+    await Promise.all(providers.splice(0).map((p) => p.close?.()));
+  });
+  afterAll(() => slapd?.close());
+
+  it('fails fast when nothing listens (connection refused)', async () => {
+    const sut = await buildSut({ url: `ldap://127.0.0.1:${await freePort()}` });
+    const { ms, result } = await timed(login(sut, 'alice', alice.password));
+    expect(reason(result).code).toBe('connect_failed');
+    expect(ms).toBeLessThan(1_000);
+  });
+
+  it('gives up a TLS handshake that never completes after connect_timeout', async () => {
+    const silent = await silentServer();
+    try {
+      const sut = await buildSut({ url: `ldaps://${silent.url}`, connect_timeout: '300ms' });
+      const { ms, result } = await timed(login(sut, 'alice', alice.password));
+      expect(reason(result)).toMatchObject({ code: 'tls_failed', message: expect.stringMatching(/timed out after 300 ms/) });
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(2_000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('gives up an operation the server never answers after timeout', async () => {
+    const silent = await silentServer();
+    try {
+      const sut = await buildSut({ url: `ldap://${silent.url}`, timeout: '300ms' });
+      const { ms, result } = await timed(login(sut, 'alice', alice.password));
+      expect(reason(result).code).toBe('timeout');
+      expect(ms).toBeLessThan(2_000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('answers at the request deadline when slapd hangs, and works again once it answers', async () => {
+    const sut = await buildSut({ timeout: '30s' });
+    expect((await login(sut, 'alice', alice.password)).kind).toBe('allow'); // a pooled connection now exists
+    await slapd.pause();
+    const { ms, result } = await timed(login(sut, 'alice', alice.password, 500));
+    expect(reason(result).code).toBe('aborted');
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(1_500);
+    slapd.resume();
+    expect((await login(sut, 'alice', alice.password)).kind).toBe('allow');
+  });
+
+  it('sheds concurrent logins while slapd hangs without leaking their connections', async () => {
+    const sut = await buildSut({ pool_size: 2 });
+    await slapd.pause();
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => login(sut, i % 2 ? 'alice' : 'bob', 'x', 400)));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    slapd.resume();
+    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => login(sut, 'bob', i % 2 ? bob.password : 'wrong')));
+    expect(after.map((r) => r.kind)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 'allow' : 'deny')));
+    const kernelCount = await settledConnectionsTo(slapd.ldapPort, 2);
+    if (kernelCount !== undefined) expect(kernelCount).toBeLessThanOrEqual(2);
+  });
+
+  it('fails fast while slapd is stopped and recovers, stale pooled connection and all, when it is back', async () => {
+    const sut = await buildSut({ pool_size: 4 });
+    await Promise.all([login(sut, 'alice', alice.password), login(sut, 'bob', bob.password)]);
+    await slapd.stop();
+    const { ms, result } = await timed(login(sut, 'alice', alice.password));
+    expect(reason(result).code).toBe('connect_failed');
+    expect(ms).toBeLessThan(1_000);
+    await slapd.start();
+    // The first login after the restart must already work: dead pooled connections are dropped.
+    expect((await login(sut, 'alice', alice.password)).kind).toBe('allow');
+    expect(await login(sut, 'alice', 'wrong')).toEqual({ kind: 'deny' });
+  });
+
+  it.each([
+    ['plain', () => ({})],
+    ['StartTLS', () => ({ tls: 'starttls', ca_certificate: slapd.caFile })],
+  ])('recovers when slapd restarts while %s connections sit idle in the pool', async (_case, overrides) => {
+    const sut = await buildSut({ pool_size: 4, ...overrides() });
+    await Promise.all([login(sut, 'alice', alice.password), login(sut, 'bob', bob.password)]);
+    await slapd.stop();
+    await slapd.start();
+    expect((await login(sut, 'bob', bob.password)).kind).toBe('allow');
+  });
+
+  it('never turns a fault into a deny', async () => {
+    const sut = await buildSut({ url: `ldap://127.0.0.1:${await freePort()}` });
+    await expect(login(sut, 'alice', 'wrong')).rejects.toMatchObject({ code: 'connect_failed' });
+  });
+
+  it('leaves no connection open after faults once closed', async () => {
+    const sut = await buildSut({ pool_size: 4 });
+    await login(sut, 'alice', alice.password);
+    await slapd.pause();
+    await Promise.allSettled([login(sut, 'alice', alice.password, 300), login(sut, 'bob', bob.password, 300)]);
+    slapd.resume();
+    await login(sut, 'bob', bob.password);
+    await sut.close!();
+    expect(sut.openConnections).toBe(0);
+    const kernelCount = await settledConnectionsTo(slapd.ldapPort, 0);
+    if (kernelCount !== undefined) expect(kernelCount).toBe(0);
+  });
+});
