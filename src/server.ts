@@ -5,6 +5,7 @@ import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import { HttpErrorFilter } from './http/http-error.filter.js';
 import { loadConfigFile } from './config/config-loader.js';
 import { splitAddr } from './config/listen-addr.js';
 import { buildSnapshot, closeSnapshot, type Snapshot } from './config/snapshot.js';
@@ -48,6 +49,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     bodyLimit: BODY_LIMIT,
     trustProxy: server.trusted_proxies.length > 0 ? [...server.trusted_proxies] : false,
     routerOptions: { ignoreTrailingSlash: true },
+    // HEAD on /auth would run the whole grant (bcrypt, signing) and throw the token away.
+    exposeHeadRoutes: false,
     ...(https ? { https } : {}),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(store, logger), adapter, {
@@ -55,6 +58,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     abortOnError: false,
   });
   if (server.path_prefix) app.setGlobalPrefix(server.path_prefix);
+  app.useGlobalFilters(new HttpErrorFilter(logger));
+  // Token requests are forms; with no JSON parser a JSON body is a clean 415, not a parse error.
+  app.getHttpAdapter().getInstance().removeContentTypeParser('application/json');
   app.enableShutdownHooks([]);
 
   const [host, port] = splitAddr(server.addr);
@@ -72,6 +78,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const next = await buildSnapshot(await loadConfigFile(opts.configFile));
       const previous = store.swap(next);
       logger.info({ kid: next.keys.signer.kid }, 'config reloaded');
+      for (const warning of next.warnings) logger.warn(warning);
       // Requests that started on the old snapshot may still be using its providers.
       setTimeout(() => void closeSnapshot(previous), previous.config.server.request_timeout).unref();
     },

@@ -3,7 +3,7 @@ import { KNOWN_ACTIONS, type AclRuleConfig, type ConfigIssue } from './acl.types
 import type { CompiledAcl, CompiledRule } from './compiled-acl.js';
 import { parseIpRule, type IpRule } from './ip.matcher.js';
 import { LruCache } from './lru.cache.js';
-import { compilePattern, type Pattern, type PatternCache } from './pattern.compiler.js';
+import { compilePattern, type Pattern, type PatternOptions } from './pattern.compiler.js';
 import { PATTERN_FIELDS, type PatternField } from './template.parser.js';
 
 /** Substituted patterns kept compiled per ACL; bounds memory whatever clients send. */
@@ -27,16 +27,24 @@ export interface AclCompilation {
  * has no entries, so a caller that ignores issues grants nothing instead of running with a
  * deny entry missing.
  */
-export function compileAcl(rules: readonly AclRuleConfig[], path = 'acl'): AclCompilation {
+export interface AclOptions {
+  /**
+   * Our `**` glob extension (crosses `/`). Off for docker_auth-format configs: Go's path.Match
+   * reads `**` as `*`, and a migrated rule must not grant more than it did there.
+   */
+  readonly globstar?: boolean;
+}
+
+export function compileAcl(rules: readonly AclRuleConfig[], path = 'acl', options: AclOptions = {}): AclCompilation {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
   if (!Array.isArray(rules)) {
     return { acl: { rules: [] }, issues: [{ path, message: 'must be a list of entries' }], warnings };
   }
-  const cache: PatternCache = new LruCache(PATTERN_CACHE_SIZE);
+  const patterns: PatternOptions = { cache: new LruCache(PATTERN_CACHE_SIZE), globstar: options.globstar ?? true };
   const compiled: CompiledRule[] = [];
   rules.forEach((entry, index) => {
-    const rule = compileEntry(entry as unknown, index, `${path}[${index}]`, cache, issues, warnings);
+    const rule = compileEntry(entry as unknown, index, `${path}[${index}]`, patterns, issues, warnings);
     if (rule) compiled.push(rule);
   });
   return { acl: { rules: issues.length > 0 ? [] : compiled }, issues, warnings };
@@ -46,7 +54,7 @@ function compileEntry(
   entry: unknown,
   index: number,
   at: string,
-  cache: PatternCache,
+  patterns: PatternOptions,
   issues: ConfigIssue[],
   warnings: string[],
 ): CompiledRule | null {
@@ -62,7 +70,7 @@ function compileEntry(
   const match = entry['match'];
   if (match === undefined) issues.push({ path: `${at}.match`, message: 'required (use {} to match everything)' });
   else if (!isRecord(match)) issues.push({ path: `${at}.match`, message: 'must be a mapping' });
-  const conditions = isRecord(match) ? compileMatch(match, `${at}.match`, cache, issues) : null;
+  const conditions = isRecord(match) ? compileMatch(match, `${at}.match`, patterns, issues) : null;
   if (actions) warnAboutActions(actions, at, warnings);
   if (issues.length > before || actions === null || conditions === null) return null;
   return {
@@ -103,14 +111,14 @@ function warnAboutActions(actions: readonly string[], at: string, warnings: stri
 
 type Conditions = Pick<CompiledRule, 'ip' | 'fields' | 'labels' | 'captureSources'>;
 
-function compileMatch(match: Record<string, unknown>, at: string, cache: PatternCache, issues: ConfigIssue[]): Conditions | null {
+function compileMatch(match: Record<string, unknown>, at: string, patterns: PatternOptions, issues: ConfigIssue[]): Conditions | null {
   const before = issues.length;
   for (const key of Object.keys(match)) if (!MATCH_KEYS.has(key)) issues.push({ path: `${at}.${key}`, message: 'unknown key' });
 
   const fields: { field: PatternField; pattern: Pattern }[] = [];
   for (const field of PATTERN_FIELDS) {
     if (match[field] === undefined) continue;
-    const pattern = patternAt(match[field], `${at}.${field}`, cache, issues);
+    const pattern = patternAt(match[field], `${at}.${field}`, patterns, issues);
     if (pattern) fields.push({ field, pattern });
   }
 
@@ -124,7 +132,7 @@ function compileMatch(match: Record<string, unknown>, at: string, cache: Pattern
           issues.push({ path: `${at}.labels.${key}`, message: 'label name can never be present on a user' });
           continue;
         }
-        const pattern = patternAt(value, `${at}.labels.${key}`, cache, issues);
+        const pattern = patternAt(value, `${at}.labels.${key}`, patterns, issues);
         if (pattern) labels.push({ key, pattern });
       }
   }
@@ -142,12 +150,12 @@ function compileMatch(match: Record<string, unknown>, at: string, cache: Pattern
   return { ip, fields, labels, captureSources };
 }
 
-function patternAt(value: unknown, at: string, cache: PatternCache, issues: ConfigIssue[]): Pattern | null {
+function patternAt(value: unknown, at: string, patterns: PatternOptions, issues: ConfigIssue[]): Pattern | null {
   if (typeof value !== 'string') {
     issues.push({ path: at, message: 'must be a string pattern' });
     return null;
   }
-  const result = compilePattern(value, cache);
+  const result = compilePattern(value, patterns);
   if (result.ok) return result.pattern;
   for (const message of result.messages) issues.push({ path: at, message });
   return null;

@@ -101,6 +101,23 @@ describe(compileGlob.name, () => {
     });
   });
 
+  describe('without the ** extension (docker_auth configs)', () => {
+    const goMatches = (pattern: string, value: string): boolean => {
+      const result = compileGlob(pattern, { globstar: false });
+      if (!result.ok) throw new Error(result.message);
+      return result.glob.test(value);
+    };
+
+    it.each([
+      ['team/**', 'team/app', true],
+      ['team/**', 'team/app/tools', false],
+      ['**', 'a/b', false],
+      ['**', 'ab', true],
+    ])('%j matches %j: %s, as in Go path.Match', (pattern, value, expected) => {
+      expect(goMatches(pattern, value)).toBe(expected);
+    });
+  });
+
   it('lets * match a newline, as Go does', () => {
     expect(matches('a*b', 'a\nb')).toBe(true);
   });

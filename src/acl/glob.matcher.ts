@@ -26,8 +26,8 @@ export type GlobResult = { readonly ok: true; readonly glob: CompiledGlob } | { 
 
 const MAX_CODE_POINT = 0x10ffff;
 
-export function compileGlob(source: string): GlobResult {
-  const parsed = translate(source);
+export function compileGlob(source: string, options: { globstar: boolean } = { globstar: true }): GlobResult {
+  const parsed = translate(source, options.globstar);
   if (typeof parsed === 'string') return { ok: false, message: parsed };
   if (parsed.literal !== null) {
     const literal = parsed.literal;
@@ -45,7 +45,7 @@ export function escapeGlob(value: string): string {
 }
 
 /** Returns the RE2 source (and the plain text when there are no wildcards), or an error message. */
-function translate(source: string): { regex: string; literal: string | null } | string {
+function translate(source: string, globstar: boolean): { regex: string; literal: string | null } | string {
   const cps = Array.from(source);
   let regex = '';
   let literal = '';
@@ -59,7 +59,7 @@ function translate(source: string): { regex: string; literal: string | null } | 
         stars++;
         i++;
       }
-      regex += stars >= 2 ? '(?s:.*)' : '[^/]*';
+      regex += stars >= 2 && globstar ? '(?s:.*)' : '[^/]*';
       onlyLiterals = false;
     } else if (c === '?') {
       regex += '[^/]';

@@ -1,4 +1,4 @@
-export { compileAcl, type AclCompilation } from './acl.compiler.js';
+export { compileAcl, type AclCompilation, type AclOptions } from './acl.compiler.js';
 export { authorize } from './acl.authorizer.js';
 export type { CompiledAcl, CompiledRule } from './compiled-acl.js';
 export { MAX_LABEL_COMBINATIONS } from './pattern.compiler.js';

@@ -19,7 +19,8 @@ export interface TemplateContext {
   labels(key: string): readonly string[] | undefined;
 }
 
-export type PatternKind = 'regex' | 'glob';
+/** `path-glob` is Go's path.Match exactly (no `**` extension), for docker_auth configs. */
+export type PatternKind = 'regex' | 'glob' | 'path-glob';
 
 export interface Pattern {
   readonly kind: PatternKind;
@@ -35,6 +36,13 @@ export interface Pattern {
 /** Compiled substituted patterns, keyed by kind and text; `null` records "does not compile". */
 export type PatternCache = LruCache<string, CompiledRegex | CompiledGlob | null>;
 
+/** Shared by every pattern of one compiled ACL. */
+export interface PatternOptions {
+  readonly cache: PatternCache;
+  /** `**` crosses `/` (ours); off, `**` means `*` as in Go's path.Match. */
+  readonly globstar: boolean;
+}
+
 export type PatternResult = { readonly ok: true; readonly pattern: Pattern } | { readonly ok: false; readonly messages: string[] };
 
 const STAND_IN = 'x';
@@ -48,8 +56,8 @@ export function isRegexPattern(raw: string): boolean {
   return raw.length > 2 && raw.startsWith('/') && raw.endsWith('/');
 }
 
-export function compilePattern(raw: string, cache: PatternCache): PatternResult {
-  const kind: PatternKind = isRegexPattern(raw) ? 'regex' : 'glob';
+export function compilePattern(raw: string, options: PatternOptions): PatternResult {
+  const kind: PatternKind = isRegexPattern(raw) ? 'regex' : options.globstar ? 'glob' : 'path-glob';
   const body = kind === 'regex' ? raw.slice(1, -1) : raw;
   const parsed = parseTemplate(body);
   if (!parsed.ok) return { ok: false, messages: parsed.messages };
@@ -68,7 +76,7 @@ export function compilePattern(raw: string, cache: PatternCache): PatternResult 
     const groups = regexGroups(matcher);
     return { ok: true, pattern: { ...base, test: (value) => matcher.test(value), groups: (value) => groups(value) } };
   }
-  const dynamic = new DynamicPattern(kind, template, cache);
+  const dynamic = new DynamicPattern(kind, template, options.cache);
   return {
     ok: true,
     pattern: { ...base, test: (value, ctx) => dynamic.test(value, ctx), groups: (value, ctx) => dynamic.groups(value, ctx) },
@@ -82,7 +90,7 @@ function compile(kind: PatternKind, source: string): Compiled {
     const r = compileRegex(source);
     return r.ok ? { ok: true, matcher: r.regex } : r;
   }
-  const g = compileGlob(source);
+  const g = compileGlob(source, { globstar: kind === 'glob' });
   return g.ok ? { ok: true, matcher: g.glob } : g;
 }
 

@@ -7,13 +7,20 @@ export type ChainResult =
   | { readonly kind: 'deny'; readonly provider: string }
   | { readonly kind: 'no_match' };
 
-/** A backend failed (timeout, outage, bad output). The message is for logs, never for clients. */
+/**
+ * A backend failed (timeout, outage, bad output). The message is for logs, never for clients;
+ * a backend may echo what it was given (a plugin's error text, a server's reply), so the
+ * password is masked out of it here, once, for every provider.
+ */
 export class ProviderFailure extends Error {
   constructor(
     readonly provider: string,
     override readonly cause: unknown,
+    password?: Secret,
   ) {
-    super(`provider ${provider} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    const secret = password?.reveal() ?? '';
+    super(`provider ${provider} failed: ${secret ? detail.split(secret).join('***') : detail}`);
     this.name = 'ProviderFailure';
   }
 }
@@ -35,7 +42,7 @@ export async function authenticate(
       ctx.signal.throwIfAborted();
       result = await provider.authenticate(user, password, ctx);
     } catch (err) {
-      throw new ProviderFailure(provider.name, err);
+      throw new ProviderFailure(provider.name, err, password);
     }
     if (result.kind === 'allow') {
       return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels: result.labels };

@@ -1,6 +1,6 @@
 import { authorize, compileAcl } from '../acl/index.js';
 import { EMPTY_LABELS, mergeLabels, toLabels, type Labels } from '../common/labels.js';
-import { loadConfigFile } from '../config/config-loader.js';
+import { aclOptions, loadConfigFile } from '../config/config-loader.js';
 import type { RegauthConfig } from '../config/config.schema.js';
 import { parseScopes } from '../http/scope.js';
 import { configPath, parseOptions, UsageError, type Command } from './command.js';
@@ -33,8 +33,9 @@ match. Example:
     const parsed = parseScopes(positionals);
     if (!parsed.ok) throw new UsageError(parsed.error);
 
-    const { config } = await loadConfigFile(configPath(values.config));
-    const acl = compileAcl(config.acl, 'acl').acl;
+    const loaded = await loadConfigFile(configPath(values.config));
+    const { config } = loaded;
+    const acl = compileAcl(config.acl, 'acl', aclOptions(loaded.format)).acl;
     const labels = mergeLabels(staticLabels(config, values.account), parseLabelFlags(values.label));
     const service = values.service ?? config.services[0] ?? '';
     const scopes = parsed.scopes.map((scope) => {

@@ -13,7 +13,7 @@ and process lists. Prints a bcrypt hash for authn[].users.<name>.password. Defau
   async run(argv) {
     const { values } = parseOptions(argv, { cost: { type: 'string', default: '10' } });
     const cost = Number(values.cost);
-    if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw new UsageError('--cost must be an integer from 4 to 31');
+    if (!Number.isInteger(cost) || cost < 4 || cost > 16) throw new UsageError('--cost must be an integer from 4 to 16');
     const password = process.stdin.isTTY ? await promptHidden('Password: ') : await readFirstLine();
     if (password.length === 0) throw new UsageError('empty password');
     if (Buffer.byteLength(password) > BCRYPT_MAX_PASSWORD_BYTES) {

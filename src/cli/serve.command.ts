@@ -38,7 +38,7 @@ serving); SIGTERM/SIGINT stop gracefully after in-flight requests.`,
     process.stderr.write(
       `\nregauth is serving tokens. Point your registry at it (registry config.yml):\n\n${registrySnippet({
         realm: realmFor(config.server.certificate ? 'https' : 'http', host, port, config.server.path_prefix),
-        service: config.services[0] ?? 'registry',
+        service: config.services[0] ?? '<your registry service name>',
         issuer: config.token.issuer,
         bundlePath: config.token.keys.length === 1 && cert ? resolve(source.baseDir, cert) : '<run: regauth registry-config --bundle FILE>',
       })}\n\nUse a DNS name that clients can reach in the realm (not 127.0.0.1) outside local testing.\n\n`,
@@ -49,7 +49,13 @@ serving); SIGTERM/SIGINT stop gracefully after in-flight requests.`,
       if (stopping) return;
       stopping = true;
       process.stderr.write(`regauth: ${signal} received, finishing in-flight requests\n`);
-      void server.close().then(() => process.exit(0));
+      void server.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`regauth: error while stopping: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));

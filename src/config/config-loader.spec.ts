@@ -199,11 +199,28 @@ describe('parseConfigText (docker_auth format)', () => {
     expect(issuesOf(dockerAuthConfig().replace('admin: { password:', 'admin: { pasword:'))).toContain('users.admin.pasword: unknown key');
   });
 
+  it('takes the last of duplicate keys with a warning, as docker_auth does', () => {
+    const sut = parseConfigText(dockerAuthConfig().replace('issuer: "Acme auth"', 'issuer: "first"\n  issuer: "Acme auth"'), '/e/a.yml', {});
+    expect(sut.config.token.issuer).toBe('Acme auth');
+    expect(sut.warnings).toEqual([expect.stringMatching(/unique.*the last value is used/i)]);
+  });
+
   it('rejects an unknown top-level key rather than dropping it', () => {
     expect(issuesOf(dockerAuthConfig('acls: []'))).toEqual(['acls: unknown key']);
   });
 
   it('rejects an ACL entry without actions, which docker_auth would crash on', () => {
     expect(issuesOf(dockerAuthConfig('  - match: { account: bob }'))).toEqual(['acl[1].actions: required']);
+  });
+});
+
+describe('ACL glob dialect', () => {
+  it('keeps Go path.Match semantics for docker_auth files: ** does not cross /', async () => {
+    const { authorize, compileAcl } = await import('../acl/index.js');
+    const { aclOptions } = await import('./config-loader.js');
+    const rules = [{ match: { name: 'team/**' }, actions: ['pull'] }];
+    const request = { account: 'a', type: 'repository', name: 'team/a/b', service: 's', ip: null, labels: {}, actions: ['pull'] };
+    expect(authorize(compileAcl(rules, 'acl', aclOptions('docker_auth')).acl, request).kind).toBe('no_match');
+    expect(authorize(compileAcl(rules, 'acl', aclOptions('native')).acl, request).kind).toBe('decided');
   });
 });

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { compileAcl } from '../acl/index.js';
+import { parseDocument, type YAMLError } from 'yaml';
+import { compileAcl, type AclOptions } from '../acl/index.js';
 import { PROVIDER_TYPES } from '../authn/provider-registry.js';
 import { ConfigError, fromZodIssues, type ConfigIssue } from './config-issue.js';
 import { configSchema, type RegauthConfig } from './config.schema.js';
@@ -34,14 +34,8 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
 
 export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const baseDir = dirname(resolve(file));
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split(' at line ')[0]!.split('\n')[0]} (line ${e.linePos?.[0]?.line ?? '?'})` })));
-  }
-  const raw: unknown = doc.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(file, [{ path: '', message: 'the config must be a YAML map' }]);
-  }
+  const yamlWarnings: string[] = [];
+  const raw = parseYaml(text, file, yamlWarnings);
 
   const issues: ConfigIssue[] = [];
   const refs = resolveSecretRefs(raw, baseDir, env);
@@ -57,20 +51,50 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   }
 
   const parsed = configSchema.safeParse(native);
-  const warnings: string[] = [];
+  const warnings: string[] = [...yamlWarnings];
   if (!parsed.success) {
     issues.push(...fromZodIssues(parsed.error.issues).map((i) => ({ ...i, path: toSourcePath(i.path, pathMap) })));
   } else {
-    issues.push(...semanticIssues(parsed.data, warnings));
+    issues.push(...semanticIssues(parsed.data, format, warnings));
   }
   if (issues.length > 0) throw new ConfigError(file, dedupe(issues));
   return deepFreeze({ config: parsed.data!, file, baseDir, format, warnings, pathMap });
 }
 
+/**
+ * Duplicate keys are errors: one of the two values would be silently dropped. docker_auth's YAML
+ * library keeps the last one, and its own published LDAP example repeats `bind_dn`, so a
+ * docker_auth-format file (no `authn` list) loads with last-wins and a warning per duplicate.
+ */
+function parseYaml(text: string, file: string, warnings: string[]): Record<string, unknown> {
+  const strict = parseDocument(text, { uniqueKeys: true });
+  const yamlIssue = (e: YAMLError): ConfigIssue => ({
+    path: '',
+    message: `YAML: ${e.message.split(' at line ')[0]!.split('\n')[0]} (line ${e.linePos?.[0]?.line ?? '?'})`,
+  });
+  let doc = strict;
+  if (strict.errors.length > 0 && strict.errors.every((e) => e.code === 'DUPLICATE_KEY')) {
+    const lenient = parseDocument(text, { uniqueKeys: false });
+    const value: unknown = lenient.errors.length === 0 ? lenient.toJS() : undefined;
+    if (isMap(value) && isDockerAuthConfig(value)) {
+      for (const e of strict.errors) warnings.push(`${yamlIssue(e).message}: the last value is used, as docker_auth does`);
+      doc = lenient;
+    }
+  }
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(yamlIssue));
+  const raw: unknown = doc.toJS();
+  if (!isMap(raw)) throw new ConfigError(file, [{ path: '', message: 'the config must be a YAML map' }]);
+  return raw;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** Checks the schema cannot express: patterns, addresses, cross-field rules. */
-function semanticIssues(config: RegauthConfig, warnings: string[]): ConfigIssue[] {
+function semanticIssues(config: RegauthConfig, format: LoadedConfig['format'], warnings: string[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const acl = compileAcl(config.acl, 'acl');
+  const acl = compileAcl(config.acl, 'acl', aclOptions(format));
   issues.push(...acl.issues);
   warnings.push(...acl.warnings);
   config.server.trusted_proxies.forEach((entry, i) => {
@@ -85,10 +109,21 @@ function semanticIssues(config: RegauthConfig, warnings: string[]): ConfigIssue[
     if (names.has(p.name)) issues.push({ path: `authn[${i}].name`, message: `duplicate provider name "${p.name}" (also authn[${names.get(p.name)}])` });
     names.set(p.name, i);
   });
+  const unnamed = config.authn.flatMap((p, i) => (p.name === undefined ? [`authn[${i}]`] : []));
+  if (config.token.refresh && unnamed.length > 0) {
+    // Refresh tokens name the provider that issued them; a positional default name would point
+    // at another provider after the list is reordered.
+    warnings.push(`refresh tokens are on: give ${unnamed.join(', ')} a stable name (authn[].name)`);
+  }
   if (config.token.expiration > 3600) {
     warnings.push(`token.expiration is ${config.token.expiration}s; registry tokens are usually kept under an hour`);
   }
   return issues;
+}
+
+/** docker_auth files keep Go's glob semantics exactly: no `**` extension there. */
+export function aclOptions(format: LoadedConfig['format']): AclOptions {
+  return { globstar: format === 'native' };
 }
 
 export function isAddressOrCidr(value: string): boolean {

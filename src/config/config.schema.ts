@@ -26,7 +26,10 @@ export const serverSchema = z.strictObject({
     .describe('Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed'),
   real_ip_header: z.string().optional().describe('docker_auth style: header holding the client ip (e.g. X-Forwarded-For)'),
   real_ip_pos: z.number().int().default(0).describe('Which comma-separated entry of real_ip_header; negative counts from the end'),
-  request_timeout: duration.prefault(10).describe('Deadline for one token request, backends included'),
+  request_timeout: duration
+    .prefault(10)
+    .refine((ms) => ms >= 100, 'must be at least 100ms')
+    .describe('Deadline for one token request, backends included'),
 });
 
 const tokenKey = z.strictObject({
@@ -48,7 +51,10 @@ export const tokenSchema = z.strictObject({
   refresh: z
     .strictObject({
       secrets: z.array(z.string().min(1)).min(1).describe('Files with refresh-token HMAC secrets; the first signs, all verify'),
-      expiration: duration.prefault('30d').describe('Refresh token lifetime'),
+      expiration: duration
+        .prefault('30d')
+        .refine((ms) => ms >= 60_000, 'must be at least 60s')
+        .describe('Refresh token lifetime'),
       allow_unverifiable: z
         .boolean()
         .default(false)

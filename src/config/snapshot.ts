@@ -20,7 +20,7 @@ import {
 import type { RegauthConfig } from './config.schema.js';
 import { ConfigError } from './config-issue.js';
 import { toSourcePath } from './docker-auth.translator.js';
-import type { LoadedConfig } from './config-loader.js';
+import { aclOptions, type LoadedConfig } from './config-loader.js';
 import { keySetOptions } from './key-options.js';
 
 
@@ -94,7 +94,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
   return Object.freeze({
     config,
     source,
-    acl: compileAcl(config.acl, 'acl').acl,
+    acl: compileAcl(config.acl, 'acl', aclOptions(source.format)).acl,
     providers: Object.freeze(providers),
     authorizers: Object.freeze(authorizers),
     keys,

@@ -64,7 +64,7 @@ export class AuthController {
     } catch (err) {
       this.logger.error({ request_id: requestId, err }, 'token request failed');
       audit({ outcome: 'backend_error', reason: 'internal error' });
-      return this.fail(reply, { kind: 'unavailable', message: 'internal error, try again later' }, token.issuer, 5);
+      return this.fail(reply, { kind: 'internal', message: 'internal error' }, token.issuer);
     }
     audit(outcome.audit);
     if (!outcome.ok) {

@@ -4,6 +4,8 @@ import { isValidRepositoryName } from './repository-name.js';
 /** Caps per request (security rule 10, checklist item 48): tokens stay small, parsing stays cheap. */
 export const MAX_SCOPES_PER_REQUEST = 32;
 export const MAX_SCOPE_BYTES = 512;
+/** Keeps the JWT within proxy header limits (checklist item 6: about 6 KiB with x5c). */
+export const MAX_SCOPE_TOTAL_BYTES = 4096;
 
 /**
  * One requested resource, after merging every piece that names the same (type, name).
@@ -50,10 +52,13 @@ interface Accumulator {
 export function parseScopes(values: readonly string[]): ScopeParseResult {
   const merged = new Map<string, Accumulator>();
   let count = 0;
+  let bytes = 0;
   for (const value of values) {
     for (const piece of value.split(' ')) {
       if (piece === '') continue;
       if (++count > MAX_SCOPES_PER_REQUEST) return { ok: false, error: `too many scopes: at most ${MAX_SCOPES_PER_REQUEST} per request` };
+      bytes += Buffer.byteLength(piece, 'utf8');
+      if (bytes > MAX_SCOPE_TOTAL_BYTES) return { ok: false, error: `scopes too long: at most ${MAX_SCOPE_TOTAL_BYTES} bytes per request` };
       const problem = pieceProblem(piece);
       if (problem) return { ok: false, error: problem };
       add(merged, piece);

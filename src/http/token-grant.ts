@@ -24,6 +24,8 @@ export interface GrantAudit {
   outcome: 'granted' | 'denied' | 'bad_request' | 'backend_error';
   requested?: string[];
   granted?: string[];
+  /** Invalid scopes and unknown actions, with the reason they were granted nothing. */
+  ignored?: string[];
   jti?: string;
   reason?: string;
 }
@@ -41,7 +43,7 @@ export async function grantToken(snapshot: Snapshot, req: TokenRequest, ctx: Req
   if (typeof service !== 'string') return { ok: false, error: service, audit: { outcome: 'bad_request', reason: service.message } };
   const context: RequestContext = { ...ctx, service };
 
-  let identity: Identity | HttpError;
+  let identity: Identity | Denial;
   try {
     identity = await establishIdentity(snapshot, req, context, now);
   } catch (err) {
@@ -50,8 +52,8 @@ export async function grantToken(snapshot: Snapshot, req: TokenRequest, ctx: Req
     }
     throw err;
   }
-  if ('kind' in identity) {
-    return { ok: false, error: identity, audit: { outcome: 'denied', account: req.user ?? '', reason: identity.message } };
+  if ('denied' in identity) {
+    return { ok: false, error: UNAUTHORIZED, audit: { outcome: 'denied', account: identity.account ?? req.user ?? '', reason: identity.reason } };
   }
 
   const access: AccessEntry[] = [];
@@ -68,12 +70,15 @@ export async function grantToken(snapshot: Snapshot, req: TokenRequest, ctx: Req
     }
     throw err;
   }
+  // Entries that grant nothing are left out (checklist item 30 allows it): they would only make
+  // the token bigger, and invalid scopes could otherwise copy long junk names into it.
+  const granted = access.filter((a) => a.actions.length > 0);
   const jti = newJti();
   const claims = buildAccessClaims({
     issuer: snapshot.config.token.issuer,
     subject: identity.account,
     audience: service,
-    access,
+    access: granted,
     now,
     ttlSeconds: snapshot.config.token.expiration,
     jti,
@@ -89,8 +94,9 @@ export async function grantToken(snapshot: Snapshot, req: TokenRequest, ctx: Req
       outcome: 'granted',
       account: identity.account,
       provider: identity.provider,
-      requested: req.scopes.map((s) => `${s.type}:${s.name}:${s.actions.join(',')}`),
-      granted: access.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
+      requested: req.scopes.flatMap((s) => s.raw),
+      granted: granted.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
+      ...ignoredScopes(req.scopes),
       jti,
     },
   };
@@ -98,7 +104,11 @@ export async function grantToken(snapshot: Snapshot, req: TokenRequest, ctx: Req
 
 function pickService(snapshot: Snapshot, requested: string | undefined): string | HttpError {
   const allowed = snapshot.config.services;
-  if (allowed.length === 0) return requested ?? '';
+  if (allowed.length === 0) {
+    // A token for audience "" is refused by every registry; say so now rather than let the
+    // client fail later with an opaque 401 from the registry.
+    return requested ?? { kind: 'bad_request', message: 'service is required (the registry\'s auth.token.service)' };
+  }
   if (requested === undefined) {
     if (allowed.length === 1) return allowed[0]!;
     return { kind: 'bad_request', message: `service is required (one of: ${allowed.join(', ')})` };
@@ -106,32 +116,52 @@ function pickService(snapshot: Snapshot, requested: string | undefined): string 
   return allowed.includes(requested) ? requested : { kind: 'bad_request', message: `unknown service "${requested}"` };
 }
 
-async function establishIdentity(snapshot: Snapshot, req: TokenRequest, ctx: RequestContext, now: number): Promise<Identity | HttpError> {
+/** Why a request was refused with 401: for the audit line only, never for the client. */
+interface Denial {
+  readonly denied: true;
+  readonly reason: string;
+  readonly account?: string;
+}
+
+const deny = (reason: string, account?: string): Denial => ({ denied: true, reason, account });
+
+async function establishIdentity(snapshot: Snapshot, req: TokenRequest, ctx: RequestContext, now: number): Promise<Identity | Denial> {
   if (req.grant === 'refresh_token') return refreshIdentity(snapshot, req.refreshToken!, ctx, now);
   if (req.grant === 'anonymous') {
     // A credential-less "login" (no scope) must never succeed: docker and podman would report it.
-    if (req.scopes.length === 0) return UNAUTHORIZED;
+    if (req.scopes.length === 0) return deny('anonymous request without scope');
     const result = await authenticate(snapshot.providers, '', new Secret(''), ctx);
-    return result.kind === 'allow' ? { account: '', provider: null, labels: result.labels } : UNAUTHORIZED;
+    return result.kind === 'allow' ? { account: '', provider: null, labels: result.labels } : deny('anonymous access is not configured');
   }
   const result = await authenticate(snapshot.providers, req.user!, req.password!, ctx);
-  return result.kind === 'allow' ? { account: result.account, provider: result.provider, labels: result.labels } : UNAUTHORIZED;
+  if (result.kind === 'allow') return { account: result.account, provider: result.provider, labels: result.labels };
+  return deny(result.kind === 'deny' ? `wrong password (provider ${result.provider})` : 'no provider knows this user');
 }
 
 /**
  * A refresh grant re-asks the issuing provider whether the account still exists and what its
  * labels are now, so removing a user or a group takes effect at the next refresh.
  */
-async function refreshIdentity(snapshot: Snapshot, token: Secret, ctx: RequestContext, now: number): Promise<Identity | HttpError> {
-  if (!snapshot.refresh) return UNAUTHORIZED;
+async function refreshIdentity(snapshot: Snapshot, token: Secret, ctx: RequestContext, now: number): Promise<Identity | Denial> {
+  if (!snapshot.refresh) return deny('refresh tokens are not enabled (token.refresh)');
   const verified = snapshot.refresh.verify(token.reveal(), { service: ctx.service, now });
-  if (!verified.ok) return UNAUTHORIZED;
+  if (!verified.ok) return deny(`refresh token refused: ${verified.reason}`);
   const result = await lookup(snapshot.providers, verified.provider, verified.subject, ctx);
   if (result.kind === 'allow') return { account: result.account, provider: result.provider, labels: result.labels };
-  if (result.kind === 'unknown' && snapshot.config.token.refresh?.allow_unverifiable) {
-    return { account: verified.subject, provider: verified.provider, labels: EMPTY_LABELS };
+  if (result.kind === 'unknown') {
+    if (snapshot.config.token.refresh?.allow_unverifiable) return { account: verified.subject, provider: verified.provider, labels: EMPTY_LABELS };
+    return deny(`provider ${verified.provider} cannot look accounts up (token.refresh.allow_unverifiable is off)`, verified.subject);
   }
-  return UNAUTHORIZED;
+  return deny(`account no longer known to provider ${verified.provider}`, verified.subject);
+}
+
+/** Scopes that were asked for but could not count, with why: for the audit line. */
+function ignoredScopes(scopes: readonly RequestedScope[]): { ignored?: string[] } {
+  const ignored = scopes.flatMap((s) => [
+    ...(s.valid ? [] : [`${s.raw.join(' ')}: ${s.invalidReason ?? 'invalid'}`]),
+    ...(s.unknownActions.length > 0 ? [`${s.type}:${s.name}: unknown actions ${s.unknownActions.join(',')}`] : []),
+  ]);
+  return ignored.length > 0 ? { ignored } : {};
 }
 
 async function grantScope(snapshot: Snapshot, scope: RequestedScope, identity: Identity, ctx: RequestContext): Promise<AccessEntry> {

@@ -47,7 +47,11 @@ export async function createStaticProvider(config: StaticProviderConfig, ctx: Pr
         await bcrypt.compare(password.reveal(), dummyHash);
         return { kind: 'no_match' };
       }
-      if (password.byteLength > BCRYPT_MAX_PASSWORD_BYTES) return { kind: 'deny' };
+      if (password.byteLength > BCRYPT_MAX_PASSWORD_BYTES) {
+        // Same cost as any other answer, so a long password cannot probe which users exist.
+        await bcrypt.compare(password.reveal(), dummyHash);
+        return { kind: 'deny' };
+      }
       // bcrypt runs on libuv's thread pool: the event loop keeps serving while it hashes.
       const ok = await bcrypt.compare(password.reveal(), entry.hash);
       return ok ? { kind: 'allow', labels: entry.labels } : { kind: 'deny' };
