@@ -59,8 +59,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   if (server.path_prefix) app.setGlobalPrefix(server.path_prefix);
   app.useGlobalFilters(new HttpErrorFilter(logger));
-  // Token requests are forms; with no JSON parser a JSON body is a clean 415, not a parse error.
-  app.getHttpAdapter().getInstance().removeContentTypeParser('application/json');
   app.enableShutdownHooks([]);
 
   const [host, port] = splitAddr(server.addr);
