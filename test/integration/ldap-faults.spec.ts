@@ -1,11 +1,11 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { createLdapProvider, type LdapProvider } from '../../src/authn/ldap/ldap.provider.js';
 import { ldapProviderSchema } from '../../src/authn/ldap/ldap.schema.js';
 import type { AuthResult, RequestContext } from '../../src/authn/provider.js';
 import { Secret } from '../../src/common/secret.js';
 import { freePort } from '../support/free-port.js';
 import { settledConnectionsTo } from '../support/slapd-connections.js';
-import { PEOPLE, SERVICE_ACCOUNT, SUFFIX } from '../support/slapd-directory.js';
+import { startSilentServer, type SilentServer } from '../support/slapd-silent-server.js';
+import { PEOPLE, PEOPLE_BASE, SERVICE_ACCOUNT, SUFFIX } from '../support/slapd-directory.js';
 import { requireSlapd, startSlapd, type RunningSlapd } from '../support/slapd.js';
 import { setTestFileTimeout } from '../support/test-timeout.js';
 
@@ -30,25 +30,6 @@ async function timed<T>(work: Promise<T>): Promise<{ ms: number; result: Promise
 function reason(settled: PromiseSettledResult<unknown>): { code?: string; message?: string } {
   if (settled.status === 'fulfilled') throw new Error(`expected a failure, got ${JSON.stringify(settled.value)}`);
   return settled.reason as { code?: string; message?: string };
-}
-
-/** A TCP server that accepts connections and never says a word: a hung directory. */
-async function silentServer(): Promise<{ url: string; port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `127.0.0.1:${port}`,
-    port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
 }
 
 describeIf('LDAP provider faults', () => {
@@ -90,9 +71,9 @@ describeIf('LDAP provider faults', () => {
   });
 
   it('gives up a TLS handshake that never completes after connect_timeout', async () => {
-    const silent = await silentServer();
+    const silent = await startSilentServer();
     try {
-      const sut = await buildSut({ url: `ldaps://${silent.url}`, connect_timeout: '300ms' });
+      const sut = await buildSut({ url: `ldaps://${silent.addr}`, connect_timeout: '300ms' });
       const { ms, result } = await timed(login(sut, 'alice', alice.password));
       expect(reason(result)).toMatchObject({ code: 'tls_failed', message: expect.stringMatching(/timed out after 300 ms/) });
       expect(ms).toBeGreaterThanOrEqual(250);
@@ -103,15 +84,87 @@ describeIf('LDAP provider faults', () => {
   });
 
   it('gives up an operation the server never answers after timeout', async () => {
-    const silent = await silentServer();
+    const silent = await startSilentServer();
     try {
-      const sut = await buildSut({ url: `ldap://${silent.url}`, timeout: '300ms' });
+      const sut = await buildSut({ url: `ldap://${silent.addr}`, timeout: '300ms' });
       const { ms, result } = await timed(login(sut, 'alice', alice.password));
       expect(reason(result).code).toBe('timeout');
       expect(ms).toBeLessThan(2_000);
     } finally {
       await silent.close();
     }
+  });
+
+  describe('failover from a server that accepts connections and never answers', () => {
+    let silent: SilentServer;
+    beforeEach(async () => {
+      silent = await startSilentServer();
+    });
+    afterEach(() => silent.close());
+    const failover = (): Record<string, unknown> => ({ url: [`ldap://${silent.addr}`, slapd.ldapUrl], timeout: '300ms' });
+
+    it('tries the next URL in the same request once the service bind times out, then skips the silent one', async () => {
+      const sut = await buildSut(failover());
+      const first = await timed(login(sut, 'alice', alice.password));
+      expect(first.result).toEqual({ status: 'fulfilled', value: { kind: 'allow', labels: {} } });
+      expect(first.ms).toBeGreaterThanOrEqual(250);
+      expect(first.ms).toBeLessThan(2_000);
+      // Set aside: the next login (new user connection included) goes straight to slapd.
+      const acceptedBefore = silent.accepted;
+      expect(await login(sut, 'bob', bob.password)).toEqual({ kind: 'allow', labels: {} });
+      expect(silent.accepted).toBe(acceptedBefore);
+    });
+
+    it('tries the next URL once the user bind times out on a new connection, while the pooled search still works', async () => {
+      const hanging = await startSilentServer({ answerFirst: { port: slapd.ldapPort, connections: 1 } });
+      try {
+        const sut = await buildSut({ url: [`ldap://${hanging.addr}`, slapd.ldapUrl], timeout: '300ms' });
+        // Connection 1 (service bind, search) is answered; connection 2, for the user bind, is not.
+        expect(await login(sut, 'alice', alice.password)).toEqual({ kind: 'allow', labels: {} });
+        expect(hanging.accepted).toBe(2);
+      } finally {
+        await hanging.close();
+      }
+    });
+
+    it('tries the next URL once the user bind times out (initial_bind_as_user)', async () => {
+      const sut = await buildSut({ ...failover(), initial_bind_as_user: true, bind_dn: `uid=\${account},${PEOPLE_BASE}`, bind_password: undefined });
+      expect(await login(sut, 'alice', alice.password)).toEqual({ kind: 'allow', labels: {} });
+      expect(await login(sut, 'alice', 'wrong')).toEqual({ kind: 'deny' });
+    });
+
+    it('tries the next URL for an anonymous search (no bind_dn), whose first operation is an anonymous bind', async () => {
+      const sut = await buildSut({ ...failover(), bind_dn: undefined, bind_password: undefined });
+      // slapd's answer, not a timeout: the test directory hides even its base from anonymous users.
+      await expect(login(sut, 'alice', alice.password)).rejects.toMatchObject({ code: 'search_failed', message: expect.stringContaining(slapd.ldapUrl) });
+      expect(silent.accepted).toBe(1);
+    });
+
+    it('tries the next URL once StartTLS times out', async () => {
+      const sut = await buildSut({ url: [`ldap://${silent.addr}`, slapd.ldapUrl], tls: 'starttls', ca_certificate: slapd.caFile, connect_timeout: '300ms' });
+      expect(await login(sut, 'alice', alice.password)).toEqual({ kind: 'allow', labels: {} });
+    });
+
+    it('sets the silent server aside even when the request deadline comes before timeout', async () => {
+      const sut = await buildSut({ ...failover(), timeout: '30s' });
+      expect(reason((await timed(login(sut, 'alice', alice.password, 400))).result).code).toBe('aborted');
+      const { ms, result } = await timed(login(sut, 'alice', alice.password, 400));
+      expect(result).toEqual({ status: 'fulfilled', value: { kind: 'allow', labels: {} } });
+      expect(ms).toBeLessThan(300);
+    });
+
+    it('fails with timeout when every server is silent', async () => {
+      const other = await startSilentServer();
+      try {
+        const sut = await buildSut({ url: [`ldap://${silent.addr}`, `ldap://${other.addr}`], timeout: '200ms' });
+        const { ms, result } = await timed(login(sut, 'alice', alice.password));
+        expect(reason(result)).toMatchObject({ code: 'timeout', message: expect.stringMatching(/^no LDAP server answered: .*timed out.*; .*timed out/) });
+        expect(ms).toBeLessThan(2_000);
+        expect([silent.accepted, other.accepted]).toEqual([1, 1]);
+      } finally {
+        await other.close();
+      }
+    });
   });
 
   it('answers at the request deadline when slapd hangs, and works again once it answers', async () => {

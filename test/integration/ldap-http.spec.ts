@@ -6,7 +6,7 @@ import { Attribute, Change } from 'ldapts';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { opensslKeyPair } from '../support/openssl-keys.js';
-import { GROUPS_BASE, PEOPLE, SERVICE_ACCOUNT, SUFFIX } from '../support/slapd-directory.js';
+import { GROUPS_BASE, PEOPLE, PEOPLE_BASE, SERVICE_ACCOUNT, SUFFIX } from '../support/slapd-directory.js';
 import { requireSlapd, startSlapd, type RunningSlapd } from '../support/slapd.js';
 import { setTestFileTimeout } from '../support/test-timeout.js';
 
@@ -17,7 +17,7 @@ import { setTestFileTimeout } from '../support/test-timeout.js';
 
 setTestFileTimeout(60_000);
 const { describeIf } = requireSlapd();
-const { alice, bob, carol } = PEOPLE;
+const { alice, bob, carol, smith } = PEOPLE;
 const SERVICE = 'it-registry';
 
 const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
@@ -58,7 +58,9 @@ acl:
   - { match: { account: "/.+/" }, actions: [pull] }
 `;
 
-function nativeConfig(dir: string, slapd: RunningSlapd, ca: string): string {
+const UID_FILTER = '(&(uid=\${account})(objectClass=inetOrgPerson))';
+
+function nativeConfig(dir: string, slapd: RunningSlapd, ca: string, filter = UID_FILTER): string {
   const file = join(dir, `native-${Math.random().toString(36).slice(2)}.yml`);
   writeFileSync(
     file,
@@ -79,7 +81,7 @@ authn:
     bind_dn: "${SERVICE_ACCOUNT.dn}"
     bind_password: "\${file:reader.pw}"
     base: "${SUFFIX}"
-    filter: "(&(uid=\${account})(objectClass=inetOrgPerson))"
+    filter: "${filter}"
     account_attribute: uid
     labels: { groups: { attribute: memberOf, parse_cn: true, lower_case: true } }
 ${ACL}`,
@@ -87,8 +89,15 @@ ${ACL}`,
   return file;
 }
 
-function dockerAuthConfig(dir: string, slapd: RunningSlapd): string {
-  const file = join(dir, 'auth_config.yml');
+const SERVICE_BIND = `
+  bind_dn: "${SERVICE_ACCOUNT.dn}"
+  bind_password_file: reader.pw`;
+const USER_BIND = `
+  initial_bind_as_user: true
+  bind_dn: "uid=\${account},${PEOPLE_BASE}"`;
+
+function dockerAuthConfig(dir: string, slapd: RunningSlapd, bind = SERVICE_BIND): string {
+  const file = join(dir, `auth_config-${Math.random().toString(36).slice(2)}.yml`);
   writeFileSync(
     file,
     `
@@ -103,9 +112,7 @@ ldap_auth:
   addr: "127.0.0.1:${slapd.ldapPort}"
   tls: starttls
   insecure_tls_skip_verify: false
-  ca_certificate: ca.pem
-  bind_dn: "${SERVICE_ACCOUNT.dn}"
-  bind_password_file: reader.pw
+  ca_certificate: ca.pem${bind}
   base: "${SUFFIX}"
   filter: "(&(uid=\${account})(objectClass=inetOrgPerson))"
   labels:
@@ -223,6 +230,22 @@ describeIf('LDAP at the token endpoint', () => {
     });
   });
 
+  describe('refresh when the login filter names another attribute than account_attribute', () => {
+    it('finds the user again by the account in the token', async () => {
+      const h = await serve(nativeConfig(dir, slapd, 'ca.pem', '(&(cn=\${account})(objectClass=inetOrgPerson))'));
+      try {
+        const login = await h.post({ grant_type: 'password', username: 'smith john', password: smith.password, service: SERVICE, client_id: 'x', access_type: 'offline' });
+        expect(login.status).toBe(200);
+        const { refresh_token } = (await login.json()) as { refresh_token: string };
+        const refreshed = await h.post({ grant_type: 'refresh_token', refresh_token, service: SERVICE, client_id: 'x', scope: 'repository:dev/app:pull' });
+        expect(refreshed.status).toBe(200);
+        expect(claimsOf(((await refreshed.json()) as { access_token: string }).access_token)).toMatchObject({ sub: smith.uid });
+      } finally {
+        await h.server.close();
+      }
+    });
+  });
+
   describe('untrusted certificate', () => {
     it('answers 503 and logs that the certificate is not trusted', async () => {
       copyFileSync(slapd.otherCaFile, join(dir, 'other-ca.pem'));
@@ -258,6 +281,37 @@ describeIf('LDAP at the token endpoint', () => {
 
     it('refuses a wrong password with 401', async () => {
       expect((await h.get('service=x', basic('bob', 'nope'))).status).toBe(401);
+    });
+
+    it('answers 503, not 401, while slapd is down', async () => {
+      await slapd.stop();
+      try {
+        expect((await h.get('service=x', basic('bob', bob.password))).status).toBe(503);
+      } finally {
+        await slapd.start();
+      }
+    });
+  });
+
+  describe('docker_auth ldap_auth section with initial_bind_as_user', () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await serve(dockerAuthConfig(dir, slapd, USER_BIND));
+    });
+    afterAll(() => h?.server.close());
+
+    it('logs a group member in, with labels read as the user', async () => {
+      const res = await h.get('service=x&scope=repository:dev/app:pull,push', basic('bob', bob.password));
+      expect(res.status).toBe(200);
+      expect(await accessOf(res)).toEqual([{ type: 'repository', name: 'dev/app', actions: ['pull', 'push'] }]);
+    });
+
+    it.each([
+      ['a wrong password', 'bob', 'nope'],
+      ['an unknown user', 'mallory', 'whatever'],
+      ['a name that adds an RDN', 'bob,ou=people', bob.password],
+    ])('refuses %s with 401', async (_case, user, password) => {
+      expect((await h.get('service=x', basic(user, password))).status).toBe(401);
     });
   });
 });

@@ -4,7 +4,7 @@ import { ldapProviderSchema } from '../../src/authn/ldap/ldap.schema.js';
 import type { AuthResult, RequestContext } from '../../src/authn/provider.js';
 import { Secret } from '../../src/common/secret.js';
 import { settledConnectionsTo } from '../support/slapd-connections.js';
-import { PEOPLE, PEOPLE_BASE, GROUPS_BASE, SERVICE_ACCOUNT, SUFFIX, TWIN } from '../support/slapd-directory.js';
+import { NESTED, PEOPLE, PEOPLE_BASE, GROUPS_BASE, SERVICE_ACCOUNT, SUFFIX, TWIN } from '../support/slapd-directory.js';
 import { requireSlapd, startSlapd, type RunningSlapd } from '../support/slapd.js';
 import { setTestFileTimeout } from '../support/test-timeout.js';
 
@@ -94,6 +94,19 @@ describeIf('LDAP provider against slapd', () => {
       writeFileSync(`${slapd.dir}/reader.pw`, `${SERVICE_ACCOUNT.password}\n`);
       const sut = await buildSut({ bind_password: undefined, bind_password_file: 'reader.pw' });
       expect((await login(sut, 'bob', bob.password)).kind).toBe('allow');
+    });
+  });
+
+  describe('test directory', () => {
+    it('shows a user-bound connection only its own entry, so it cannot stand in for the service account', async () => {
+      const client = new Client({ url: slapd.ldapUrl, timeout: 5_000 });
+      try {
+        await client.bind(alice.dn, alice.password);
+        const { searchEntries } = await client.search(SUFFIX, { filter: '(objectClass=inetOrgPerson)', attributes: ['uid'] });
+        expect(searchEntries.map((e) => e.dn)).toEqual([alice.dn]);
+      } finally {
+        await client.unbind();
+      }
     });
   });
 
@@ -228,6 +241,24 @@ describeIf('LDAP provider against slapd', () => {
       }
     });
 
+    it('finds the account by account_attribute when the login filter matches another attribute', async () => {
+      const sut = await buildSut({ filter: '(&(cn=${account})(objectClass=inetOrgPerson))', account_attribute: 'uid' });
+      const loggedIn = await login(sut, 'smith john', smith.password);
+      expect(loggedIn).toEqual(allow({}, smith.uid));
+      expect(await sut.lookup!(smith.uid, ctx())).toEqual(allow({}, smith.uid));
+    });
+
+    it('still applies the rest of the login filter when looking up by account_attribute', async () => {
+      const sut = await buildSut({ filter: `(&(cn=\${account})(memberOf=cn=Developers,${GROUPS_BASE}))`, account_attribute: 'uid' });
+      expect(await sut.lookup!('bob', ctx())).toEqual(allow({}, 'bob'));
+      expect(await sut.lookup!('carol', ctx())).toEqual({ kind: 'no_match' });
+    });
+
+    it('fails (503) when the account attribute names more than one entry', async () => {
+      const sut = await buildSut({ account_attribute: 'uid' });
+      await expect(sut.lookup!(TWIN.uid, ctx())).rejects.toMatchObject({ code: 'ambiguous_account' });
+    });
+
     it('cannot look anyone up with initial_bind_as_user (no service account)', async () => {
       const sut = await buildSut({ initial_bind_as_user: true, bind_dn: `uid=\${account},${PEOPLE_BASE}`, bind_password: undefined });
       expect(await sut.lookup!('alice', ctx())).toEqual({ kind: 'unknown' });
@@ -253,12 +284,14 @@ describeIf('LDAP provider against slapd', () => {
     });
 
     it.each([
-      ['an extra RDN', `alice,ou=people`],
-      ['a multi-valued RDN', 'alice+cn=x'],
-      ['a NUL byte', 'alice\0'],
-    ])('does not let %s in the name log in', async (_case, user) => {
+      ['an extra RDN', `alice,ou=people`, alice.password],
+      ['a multi-valued RDN', 'alice+cn=x', alice.password],
+      ['a NUL byte', 'alice\0', alice.password],
+      // Unescaped, this would be the DN of a real entry with this password: the bind would succeed.
+      ['an RDN that names an existing entry', NESTED.typedAs, NESTED.password],
+    ])('denies a name with %s: the bind DN it makes is nobody\'s', async (_case, user, password) => {
       const sut = await buildSut(asUser);
-      expect((await login(sut, user, alice.password)).kind).not.toBe('allow');
+      expect(await login(sut, user, password)).toEqual({ kind: 'deny' });
     });
   });
 

@@ -28,6 +28,12 @@ export const PEOPLE = {
   smith: { uid: 'smith, john', dn: `uid=smith\\, john,${PEOPLE_BASE}`, password: 'smith-password', groups: [] },
 } as const satisfies Record<string, Person>;
 
+/**
+ * A person one level below the others. `uid=${account},ou=people,…` with the name typed as
+ * `inner,ou=nested` is this entry's DN only if the comma goes into the DN unescaped.
+ */
+export const NESTED = { uid: 'inner', dn: `uid=inner,ou=nested,${PEOPLE_BASE}`, password: 'inner-password', typedAs: 'inner,ou=nested' } as const;
+
 /** `twin` exists twice (people and contractors): a search for it is ambiguous. */
 export const TWIN = { uid: 'twin', password: 'twin-password' } as const;
 
@@ -48,6 +54,8 @@ export function seedEntries(): [dn: string, attrs: Attrs][] {
     ...['people', 'groups', 'services', 'contractors'].map((ou): [string, Attrs] => [`ou=${ou},${SUFFIX}`, { objectClass: ['organizationalUnit'], ou }]),
     [SERVICE_ACCOUNT.dn, { objectClass: ['organizationalRole', 'simpleSecurityObject'], cn: 'registry-reader', userPassword: SERVICE_ACCOUNT.password }],
     ...Object.values(PEOPLE).map((p): [string, Attrs] => [p.dn, person({ uid: p.uid, cn: p.uid.replace(/\W+/g, ' ').trim() || p.uid, password: p.password })]),
+    [`ou=nested,${PEOPLE_BASE}`, { objectClass: ['organizationalUnit'], ou: 'nested' }],
+    [NESTED.dn, person({ uid: NESTED.uid, cn: 'Inner', password: NESTED.password })],
     [`uid=twin,${PEOPLE_BASE}`, person({ uid: TWIN.uid, cn: 'Twin One', password: TWIN.password })],
     [`uid=twin,ou=contractors,${SUFFIX}`, person({ uid: TWIN.uid, cn: 'Twin Two', password: TWIN.password })],
     ...groupNames.map((name): [string, Attrs] => [

@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 import { Client } from 'ldapts';
 import { freePort } from './free-port.js';
 import { findOnPath, requireBinaries, type BinaryRequirement } from './require-binary.js';
-import { ADMIN, SUFFIX, seedDirectory } from './slapd-directory.js';
+import { ADMIN, SERVICE_ACCOUNT, SUFFIX, seedDirectory } from './slapd-directory.js';
 
 /**
  * A real OpenLDAP slapd on two free loopback ports (ldap:// with StartTLS, and ldaps://), from
@@ -245,8 +245,10 @@ function slapdConf(dir: string, pki: Pki): string {
     'memberof-memberof-ad memberOf',
     'memberof-refint TRUE',
     'access to attrs=userPassword by self write by anonymous auth by * none',
-    // Anonymous users see nothing: a search needs the service account (or the user's own bind).
-    'access to * by users read by * none',
+    // Anonymous users see nothing, a user gets only their own entry back (search access lets
+    // their search start at the base): only the service account can find someone else, so a
+    // connection left bound as a user cannot pass for it.
+    `access to * by dn.exact=${q(SERVICE_ACCOUNT.dn)} read by self read by users search by * none`,
     '',
   ].join('\n');
 }

@@ -23,7 +23,9 @@ export type LdapErrorCode =
   /** The user bind failed with something other than invalid credentials. */
   | 'bind_failed'
   /** `account_attribute` is configured but the user's entry has no value for it. */
-  | 'account_attribute_missing';
+  | 'account_attribute_missing'
+  /** The entry has several values of `account_attribute`, or one no account name may have. */
+  | 'account_attribute_invalid';
 
 export class LdapError extends Error {
   constructor(

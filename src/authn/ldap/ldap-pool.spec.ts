@@ -91,6 +91,14 @@ describe('ServiceConnectionPool', () => {
     await sut.close();
   });
 
+  it.each(['search_failed', 'ambiguous_account'] as const)('keeps the connection after a failure the server answered (%s)', async (code) => {
+    const { sut, opened } = buildSut();
+    await expect(sut.use(async () => Promise.reject(new LdapError(code, 'refused')), signal)).rejects.toMatchObject({ code });
+    expect(await sut.use(idOf, signal)).toBe(1);
+    expect(opened[0]!.destroyed).toBe(false);
+    await sut.close();
+  });
+
   it('skips pooled connections that died while idle', async () => {
     const { sut, opened } = buildSut();
     await sut.use(idOf, signal);

@@ -1,8 +1,11 @@
 import type { LdapConnection } from './ldap-connection.js';
-import { LdapError } from './ldap-error.js';
+import { LdapError, type LdapErrorCode } from './ldap-error.js';
 
 /** Servers drop idle connections (olcIdleTimeout, firewalls); we let ours go first. */
 export const POOL_IDLE_TIMEOUT_MS = 30_000;
+
+/** Failures that are the server's answer to a search, on a connection that is still fine. */
+const ANSWERED: ReadonlySet<LdapErrorCode> = new Set(['search_failed', 'ambiguous_account']);
 
 interface Idle {
   readonly conn: LdapConnection;
@@ -33,7 +36,7 @@ export class ServiceConnectionPool {
   /**
    * Runs `work` on a bound connection. A pooled connection may have died while idle in a way
    * the socket has not reported yet; when it fails as lost, the work runs once more on a fresh
-   * one. Any failure destroys the connection it happened on.
+   * one. A failure destroys the connection it happened on, unless the server answered it.
    */
   async use<T>(work: (conn: LdapConnection) => Promise<T>, signal: AbortSignal): Promise<T> {
     const pooled = this.#take();
@@ -63,7 +66,10 @@ export class ServiceConnectionPool {
     try {
       result = await work(conn);
     } catch (err) {
-      conn.destroy();
+      // A refusal (bad base, no access, several entries) leaves the connection as good as it was;
+      // dropping it would cost a reconnect per login while the config is wrong.
+      if (err instanceof LdapError && ANSWERED.has(err.code)) this.#giveBack(conn);
+      else conn.destroy();
       throw err;
     }
     this.#giveBack(conn);

@@ -75,6 +75,31 @@ describe('resolveLdapSettings', () => {
     expect(sut.warnings).toEqual([expect.stringContaining('unencrypted')]);
   });
 
+  it.each([
+    ['initial_bind_as_user', { url: 'ldap://ldap.example.com', initial_bind_as_user: true, bind_dn: 'uid=${account},dc=example,dc=org' }],
+    ['an anonymous search (the user bind still sends the password)', { url: 'ldap://ldap.example.com' }],
+    ['docker_auth addr without tls', { addr: 'ldap.example.com:389' }],
+  ])('warns about unencrypted passwords with %s', async (_case, input) => {
+    const sut = await resolveLdapSettings(config(input), dir, 'corp');
+    expect(sut.warnings).toEqual(['LDAP provider corp: passwords go to ldap://ldap.example.com:389 unencrypted; use ldaps:// or tls: starttls']);
+  });
+
+  it('warns about each plain server of a failover list, even after an encrypted one', async () => {
+    const sut = await resolveLdapSettings(config({ url: ['ldaps://a.example.com', 'ldap://b.example.com', 'ldap://c.example.com:1389'] }), dir, 'corp');
+    expect(sut.warnings).toEqual([
+      expect.stringContaining('passwords go to ldap://b.example.com:389 unencrypted'),
+      expect.stringContaining('passwords go to ldap://c.example.com:1389 unencrypted'),
+    ]);
+  });
+
+  it.each([
+    ['LDAPS', { url: 'ldaps://ldap.example.com' }],
+    ['StartTLS', { url: ['ldap://a.example.com', 'ldap://b.example.com'], tls: 'starttls' }],
+  ])('does not warn about passwords over %s', async (_case, input) => {
+    const sut = await resolveLdapSettings(config(input), dir, 'corp');
+    expect(sut.warnings).toEqual([]);
+  });
+
   it('asks the user search for label and account attributes by name, once each', async () => {
     const sut = await resolveLdapSettings(
       config({ ...service, bind_password: 'x', account_attribute: 'uid', labels: { a: { attribute: 'memberOf' }, b: { attribute: 'memberOf' }, c: { attribute: 'uid' } } }),
@@ -82,5 +107,26 @@ describe('resolveLdapSettings', () => {
       'corp',
     );
     expect(sut.entryAttributes).toEqual(['memberOf', 'uid']);
+  });
+
+  describe('lookupFilter (refresh finds the entry by the token\'s sub)', () => {
+    const render = async (input: Record<string, unknown>, sub: string): Promise<string> => {
+      const sut = await resolveLdapSettings(config({ ...service, bind_password: 'x', ...input }), dir, 'corp');
+      return sut.lookupFilter.render({ account: sub }, (v) => v);
+    };
+
+    it('is the login filter when account_attribute is not set: sub is what was typed', async () => {
+      expect(await render({ filter: '(&(cn=${account})(objectClass=person))' }, 'Smith')).toBe('(&(cn=Smith)(objectClass=person))');
+    });
+
+    it('matches the account attribute and keeps the rest of the filter', async () => {
+      expect(await render({ filter: '(&(cn=${account})(objectClass=person))', account_attribute: 'uid' }, 'jsmith')).toBe(
+        '(&(&(cn=*)(objectClass=person))(uid=jsmith))',
+      );
+    });
+
+    it('keeps the fixed part of a substring around the account', async () => {
+      expect(await render({ filter: '(mail=${account}@example.org)', account_attribute: 'uid' }, 'jsmith')).toBe('(&(mail=*@example.org)(uid=jsmith))');
+    });
   });
 });

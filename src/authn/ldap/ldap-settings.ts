@@ -34,6 +34,8 @@ export interface LdapSettings {
     | { readonly kind: 'user'; readonly bindDn: Template };
   readonly base: string;
   readonly filter: Template;
+  /** Finds an entry again by the token's `sub` (refresh): see `lookupFilter`. */
+  readonly lookupFilter: Template;
   readonly labels: readonly LabelRule[];
   readonly groupSearch: (LabelRule & { readonly base: string; readonly filter: Template }) | null;
   readonly accountAttribute: string | null;
@@ -63,6 +65,10 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
   const warnings: string[] = [];
   const verify = config.insecure_tls_skip_verify !== true;
   const usesTls = targets.some((t) => t.security !== 'plain');
+  // Every mode sends the user's password in a bind, so each plain server of a failover list counts.
+  for (const plain of targets.filter((t) => t.security === 'plain')) {
+    warnings.push(`LDAP provider ${providerName}: passwords go to ${plain.label} unencrypted; use ldaps:// or tls: starttls`);
+  }
   let ca: string | undefined;
   if (config.ca_certificate) {
     ca = await readKeyFile('ca_certificate', config.ca_certificate);
@@ -87,9 +93,6 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
     }
     mode = { kind: 'service', bindDn, password };
   }
-  if (!usesTls && (mode.kind === 'user' || mode.bindDn !== null)) {
-    warnings.push(`LDAP provider ${providerName}: passwords go to ${targets.map((t) => t.label).join(', ')} unencrypted; use ldaps:// or tls: starttls`);
-  }
 
   const labels = Object.entries(config.labels ?? {}).map(([label, rule]) => ({
     label,
@@ -99,6 +102,7 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
   }));
   const group = config.group_search;
   const accountAttribute = config.account_attribute ?? null;
+  const filter = compileTemplate(config.filter);
   const entryAttributes = [...new Set([...labels.map((l) => l.attribute), ...(accountAttribute ? [accountAttribute] : [])])];
 
   return {
@@ -108,7 +112,8 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
     operationTimeoutMs: config.timeout,
     mode,
     base: config.base,
-    filter: compileTemplate(config.filter),
+    filter,
+    lookupFilter: accountAttribute === null ? filter : lookupFilter(filter, accountAttribute),
     labels,
     groupSearch: group
       ? {
@@ -127,6 +132,18 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
     queue: config.queue,
     warnings,
   };
+}
+
+/**
+ * With `account_attribute`, a token's `sub` is that attribute's value, not what the user typed
+ * into `filter` (`(cn=${account})` with `account_attribute: uid`). Refresh finds the entry by
+ * `(&<filter with ${account} as *>(<account_attribute>=<sub>))`: the account attribute names
+ * the entry and the rest of the filter (object class, group, disabled flag) still has to hold.
+ * `(cn=*)` asks for any value, `(mail=*@example.org)` keeps the suffix.
+ */
+function lookupFilter(filter: Template, accountAttribute: string): Template {
+  const anyAccount = filter.render({ account: '*' }, (wildcard) => wildcard);
+  return compileTemplate(`(&${anyAccount}(${accountAttribute}=\${account}))`);
 }
 
 /**

@@ -1,12 +1,14 @@
 import type { Entry } from 'ldapts';
 import type { Secret } from '../../common/secret.js';
+import { LABEL_LIMITS } from '../../common/labels.js';
 import { ConcurrencyLimiter } from '../../common/concurrency-limiter.js';
 import type { AuthResult, Provider, RequestContext } from '../provider.js';
 import type { ProviderBuildContext } from '../provider-registry.js';
+import { canonicalAccount } from './ldap-account.js';
 import type { LdapConnection } from './ldap-connection.js';
 import { LdapConnector } from './ldap-connector.js';
 import { describeError, LDAP_RESULT, LdapError, ldapResultCode } from './ldap-error.js';
-import { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
+import { escapeDnValue, escapeFilterValue, type Template } from './ldap-escape.js';
 import { attributeValues, buildLabels, labelValues } from './ldap-labels.js';
 import { ServiceConnectionPool } from './ldap-pool.js';
 import { resolveLdapSettings, type LdapSettings } from './ldap-settings.js';
@@ -36,17 +38,7 @@ export async function createLdapProvider(config: LdapProviderConfig, ctx: Provid
   const mode = settings.mode;
   const pool =
     mode.kind === 'service'
-      ? new ServiceConnectionPool(async (signal) => {
-          const conn = await connector.open(signal);
-          if (mode.bindDn === null) return conn; // anonymous search, as docker_auth without bind_dn
-          try {
-            await conn.bind(mode.bindDn, mode.password, signal);
-          } catch (err) {
-            conn.destroy();
-            throw asFailure(err, 'service_bind_failed', `service account ${mode.bindDn} could not bind on ${conn.target.label}`);
-          }
-          return conn;
-        }, settings.poolSize)
+      ? new ServiceConnectionPool(async (signal) => (await connector.open(signal, (conn) => bindService(conn, mode, signal))).conn, settings.poolSize)
       : null;
   const limiter = new ConcurrencyLimiter({ concurrency: settings.concurrency, queue: settings.queue, name: `LDAP provider ${ctx.name}` });
   const flow = new LdapFlow(settings, connector, pool);
@@ -85,24 +77,21 @@ class LdapFlow {
   ) {}
 
   async withServiceAccount(user: string, password: Secret, signal: AbortSignal): Promise<AuthResult> {
-    const entry = await this.pool!.use((conn) => this.#findUser(conn, user, signal), signal);
+    const entry = await this.pool!.use((conn) => this.#findUser(conn, this.s.filter, user, signal), signal);
     if (!entry) return NO_MATCH;
-    const conn = await this.connector.open(signal);
-    try {
-      if (!(await this.#bindAsUser(conn, entry.dn, password, signal))) return DENY;
-    } finally {
-      void conn.close();
-    }
+    const { conn, result: passwordRight } = await this.connector.open(signal, (c) => this.#bindAsUser(c, entry.dn, password, signal));
+    void conn.close();
+    if (!passwordRight) return DENY;
     return this.#allow(entry, user, signal, (work) => this.pool!.use(work, signal));
   }
 
   async asUser(user: string, password: Secret, signal: AbortSignal): Promise<AuthResult> {
     const mode = this.s.mode as Extract<LdapSettings['mode'], { kind: 'user' }>;
-    const conn = await this.connector.open(signal);
+    const bindDn = mode.bindDn.render({ account: user }, escapeDnValue);
+    const { conn, result: passwordRight } = await this.connector.open(signal, (c) => this.#bindAsUser(c, bindDn, password, signal));
     try {
-      const bindDn = mode.bindDn.render({ account: user }, escapeDnValue);
-      if (!(await this.#bindAsUser(conn, bindDn, password, signal))) return DENY;
-      const entry = await this.#findUser(conn, user, signal);
+      if (!passwordRight) return DENY;
+      const entry = await this.#findUser(conn, this.s.filter, user, signal);
       if (!entry) return NO_MATCH;
       // docker_auth binds again as the entry found, so the password must also be that entry's.
       if (!(await this.#bindAsUser(conn, entry.dn, password, signal))) return DENY;
@@ -112,15 +101,16 @@ class LdapFlow {
     }
   }
 
+  /** `account` is the token's `sub`: the canonical name when account_attribute is set (see settings). */
   async lookup(account: string, signal: AbortSignal): Promise<AuthResult> {
-    const entry = await this.pool!.use((conn) => this.#findUser(conn, account, signal), signal);
+    const entry = await this.pool!.use((conn) => this.#findUser(conn, this.s.lookupFilter, account, signal), signal);
     if (!entry) return NO_MATCH;
     return this.#allow(entry, account, signal, (work) => this.pool!.use(work, signal));
   }
 
   /** 0 entries: not ours. More than one: the filter does not name one account — fail closed. */
-  async #findUser(conn: LdapConnection, user: string, signal: AbortSignal): Promise<Entry | null> {
-    const filter = this.s.filter.render({ account: user }, escapeFilterValue);
+  async #findUser(conn: LdapConnection, template: Template, user: string, signal: AbortSignal): Promise<Entry | null> {
+    const filter = template.render({ account: user }, escapeFilterValue);
     const result = await this.#search(conn, this.s.base, filter, this.s.entryAttributes, 2, signal);
     if (result.length > 1) {
       throw new LdapError('ambiguous_account', `user search under ${this.s.base} found ${result.length} or more entries for one account; make the filter match exactly one`);
@@ -148,26 +138,16 @@ class LdapFlow {
     signal: AbortSignal,
     withConnection: <T>(work: (conn: LdapConnection) => Promise<T>) => Promise<T>,
   ): Promise<AuthResult> {
-    const account = this.#canonicalAccount(entry);
+    const account = this.s.accountAttribute === null ? null : canonicalAccount(entry, this.s.accountAttribute);
     const group = this.s.groupSearch;
     const extra: Record<string, string[]> = {};
     if (group) {
       const filter = group.filter.render({ dn: entry.dn, account: account ?? user }, escapeFilterValue);
-      const groups = await withConnection((conn) => this.#search(conn, group.base, filter, [group.attribute], 256, signal));
+      const groups = await withConnection((conn) => this.#search(conn, group.base, filter, [group.attribute], LABEL_LIMITS.valuesPerKey, signal));
       extra[group.label] = labelValues(groups.flatMap((g) => attributeValues(g, group.attribute)), group);
     }
     const labels = buildLabels(entry, this.s.labels, extra);
     return account === null ? { kind: 'allow', labels } : { kind: 'allow', labels, account };
-  }
-
-  #canonicalAccount(entry: Entry): string | null {
-    const attribute = this.s.accountAttribute;
-    if (attribute === null) return null;
-    const value = attributeValues(entry, attribute)[0];
-    if (value === undefined || value === '') {
-      throw new LdapError('account_attribute_missing', `entry ${entry.dn} has no ${attribute} (account_attribute)`);
-    }
-    return value;
   }
 
   async #search(conn: LdapConnection, base: string, filter: string, attributes: readonly string[], sizeLimit: number, signal: AbortSignal): Promise<Entry[]> {
@@ -182,6 +162,20 @@ class LdapFlow {
     } catch (err) {
       throw asFailure(err, 'search_failed', `search under ${base} on ${conn.target.label} failed`);
     }
+  }
+}
+
+/**
+ * The first operation on a pooled connection. Without bind_dn the search is anonymous, as in
+ * docker_auth; an explicit anonymous bind still proves the server answers (for failover), and a
+ * refusal leaves the connection anonymous, which is all the search needs.
+ */
+async function bindService(conn: LdapConnection, mode: Extract<LdapSettings['mode'], { kind: 'service' }>, signal: AbortSignal): Promise<void> {
+  try {
+    await conn.bind(mode.bindDn ?? '', mode.bindDn === null ? '' : mode.password, signal);
+  } catch (err) {
+    if (mode.bindDn === null && !(err instanceof LdapError)) return;
+    throw asFailure(err, 'service_bind_failed', `service account ${mode.bindDn} could not bind on ${conn.target.label}`);
   }
 }
 

@@ -41,7 +41,7 @@ export const ldapProviderSchema = z
     url: z
       .union([ldapUrl, z.array(ldapUrl).min(1)])
       .optional()
-      .describe('Directory server URL; a list is tried in order (failover). Use url or addr'),
+      .describe('Directory server URL; a list is tried in order (failover: a server that fails or hangs is tried last for 30s). Use url or addr'),
     addr: z.string().nullish().describe('docker_auth style host:port (use url or addr)'),
     tls: z
       .enum(['none', 'starttls', 'always', ''])
@@ -61,11 +61,15 @@ export const ldapProviderSchema = z
     labels: z
       .record(z.string().min(1), labelMap)
       .nullish()
-      .describe('Labels from attributes of the user entry: { name: { attribute, parse_cn, lower_case } }'),
-    group_search: groupSearch.optional().describe('Labels from a group search, for directories without memberOf'),
+      .describe('Labels from attributes of the user entry: { name: { attribute, parse_cn, lower_case } }; at most 256 values per label, the rest dropped'),
+    group_search: groupSearch
+    .optional()
+    .describe('Labels from a group search, for directories without memberOf; reads at most 256 groups (narrow the filter for users in more)'),
     account_attribute: attribute
       .optional()
-      .describe('Take the account name from this attribute of the entry (e.g. uid), so Alice and alice are one account'),
+      .describe(
+        'Take the account name from this single-valued attribute of the entry (e.g. uid), so Alice and alice are one account; refresh finds the entry by it, with ${account} in filter read as *',
+      ),
     connect_timeout: duration.prefault('3s').describe('Deadline for TCP connect and TLS handshake, per server'),
     timeout: duration.prefault('5s').describe('Deadline for each LDAP operation'),
     pool_size: z.number().int().min(0).max(64).default(4).describe('Idle service-account connections kept open'),
