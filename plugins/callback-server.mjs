@@ -38,6 +38,15 @@ function sameSecret(given, expected) {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+const isString = (v) => typeof v === 'string';
+const isStringList = (v) => Array.isArray(v) && v.every(isString);
+
+/** The body checks a route needs: whatever a client sends, a wrong shape is a 400, never a crash. */
+const shapes = {
+  '/authn': (b) => isString(b.account) && isString(b.password),
+  '/authz': (b) => isString(b.account) && isString(b.type) && isString(b.name) && isStringList(b.actions),
+};
+
 function authenticate({ account, password }) {
   const user = Object.hasOwn(users, account) ? users[account] : undefined;
   if (!user) return { result: 'no_match' };
@@ -77,7 +86,16 @@ const server = createServer((req, res) => {
     } catch {
       return answer(400, { error: 'expected JSON' });
     }
-    answer(200, route(body));
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || !shapes[req.url](body)) {
+      return answer(400, { error: 'unexpected request shape' });
+    }
+    try {
+      answer(200, route(body));
+    } catch (err) {
+      // Never echo the body or the error: the body carries a password.
+      process.stderr.write(`${req.url} failed: ${err instanceof Error ? err.name : 'error'}\n`);
+      answer(500, { error: 'internal error' });
+    }
   });
 });
 

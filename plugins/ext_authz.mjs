@@ -9,7 +9,7 @@
 // stdin: JSON with docker_auth's field names, e.g.
 //   {"Account":"alice","Type":"repository","Name":"team/app","Service":"registry",
 //    "IP":"10.0.0.7","Actions":["pull","push"],"Labels":{"group":["dev"]}}
-//   (IP is null when unknown, Labels null when the user has none)
+//   (IP is "" when unknown, Labels null when the user has none)
 // exit 0: grant every requested action - or, with {"actions": [...]} on stdout, only those
 //         (regauth never grants more than was requested)
 // exit 1: grant nothing (a decision: later authorizers are not asked)

@@ -36,10 +36,9 @@ const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => 
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'regauth-authz-'));
-  process.env.PIDS_DIR = pids.dir;
+  pids.track();
 });
 afterAll(() => {
-  delete process.env.PIDS_DIR;
   pids.remove();
   rmSync(work, { recursive: true, force: true });
 });
@@ -144,13 +143,30 @@ describe('shipped ext_authz examples', () => {
     });
   });
 
-  it('ext_authz.sh answers by exit code only: everything unless delete is asked for', async () => {
+  it('ext_authz.sh answers by exit code only: pull and push, nothing when delete or "*" is asked for', async () => {
     const sut = await buildSut({ command: join(plugins, 'ext_authz.sh'), stdout: 'ignore' });
     expect(await sut.authorize(pushPull, ctx())).toEqual({ kind: 'decided', actions: ['pull', 'push'] });
+    expect(await sut.authorize({ ...pushPull, actions: ['delete', 'pull'] }, ctx())).toEqual({ kind: 'decided', actions: [] });
     expect(await sut.authorize({ ...pushPull, actions: ['*'] }, ctx())).toEqual({ kind: 'decided', actions: [] });
-    expect(await sut.authorize({ ...pushPull, name: 'delete', labels: toLabels({ x: ['"Actions":["delete"]'] }) }, ctx())).toEqual({
-      kind: 'decided',
-      actions: ['pull', 'push'],
-    });
+  });
+
+  it.each([
+    ['a label value', { x: ['"Actions":["delete"]'] }, ['pull', 'push'], ['pull', 'push']],
+    ['a label key named Actions', { Actions: ['pull'] }, ['delete', 'pull'], []],
+    ['a label key and value that fake the Labels key', { 'x","Labels":{"Actions"': ['pull'], Actions: ['pull'] }, ['delete'], []],
+  ])('ext_authz.sh cannot be fooled by %s', async (_what, labels, actions, granted) => {
+    const sut = await buildSut({ command: join(plugins, 'ext_authz.sh'), stdout: 'ignore' });
+    expect(await sut.authorize({ ...pushPull, labels: toLabels(labels), actions }, ctx())).toEqual({ kind: 'decided', actions: granted });
+  });
+
+  it('ext_authz.sh cannot be fooled by an account name that fakes the Actions key', async () => {
+    const sut = await buildSut({ command: join(plugins, 'ext_authz.sh'), stdout: 'ignore' });
+    const account = 'mallory","Actions":["pull"],"Labels":null,"x":"';
+    expect(await sut.authorize({ ...pushPull, account, actions: ['delete'] }, ctx())).toEqual({ kind: 'decided', actions: [] });
+  });
+
+  it('ext_authz.sh grants nothing for an action it does not know, even one that cuts its list short', async () => {
+    const sut = await buildSut({ command: join(plugins, 'ext_authz.sh'), stdout: 'ignore' });
+    expect(await sut.authorize({ ...pushPull, actions: ['pull]', 'delete'] }, ctx())).toEqual({ kind: 'decided', actions: [] });
   });
 });

@@ -1,15 +1,16 @@
 import bcrypt from 'bcrypt';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { createProvider, providerName } from '../../src/authn/provider-registry.js';
 import { authorizerName, createAuthorizer } from '../../src/authz/authorizer-registry.js';
-import { Secret } from '../../src/common/secret.js';
+import { authorizeScope } from '../../src/authz/authz-chain.js';
+import { toLabels } from '../../src/common/labels.js';
 import { ConfigError } from '../../src/config/config-issue.js';
 import { loadConfigFile } from '../../src/config/config-loader.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { generateKeyAndCertificate } from '../../src/token/index.js';
 import { PidRecorder, script } from '../support/scripts/leftover-processes.js';
@@ -17,6 +18,7 @@ import { PidRecorder, script } from '../support/scripts/leftover-processes.js';
 /** Command providers and authorizers behind the real token endpoint. */
 
 const PLUGINS = fileURLToPath(new URL('../../plugins/', import.meta.url));
+const EXAMPLE_CICD = fileURLToPath(new URL('../../config/example-cicd.yml', import.meta.url));
 const CICD_SECRET = 'ci-shared-secret with spaces';
 const ADMIN_PASSWORD = 'admin-endpoint-pw';
 const DEV_PASSWORD = 'dev-endpoint-pw';
@@ -29,18 +31,28 @@ const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user
 const claimsOf = (token: string): { access: { type: string; name: string; actions: string[] }[] } =>
   JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { access: { type: string; name: string; actions: string[] }[] };
 
+/** A debug logger whose lines all land in logLines, which the last test scans for secrets. */
+const capturedLogger = (): Logger =>
+  createLogger(
+    'debug',
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    }),
+  );
+
+async function startServerLogged(configFile: string): Promise<RunningServer> {
+  const server = await startServer({ configFile, host: '127.0.0.1', port: 0, logger: capturedLogger() });
+  servers.push(server);
+  return server;
+}
+
 async function startWith(name: string, yaml: string): Promise<RunningServer> {
   const dir = mkdtempSync(join(work, `${name}-`));
   writeFileSync(join(dir, 'config.yml'), yaml);
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const server = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logger: createLogger('debug', sink) });
-  servers.push(server);
-  return server;
+  return startServerLogged(join(dir, 'config.yml'));
 }
 
 const token = (server: RunningServer, query: string, auth?: string): Promise<Response> =>
@@ -63,16 +75,13 @@ ${extra}`;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'regauth-cmd-endpoint-'));
   process.env.CICD_SECRET = CICD_SECRET;
-  process.env.PIDS_DIR = pids.dir;
+  pids.track();
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   delete process.env.CICD_SECRET;
-  delete process.env.PIDS_DIR;
   pids.remove();
   rmSync(work, { recursive: true, force: true });
-  // Whatever happened above, no password reached a log line.
-  for (const line of logLines) for (const secret of [CICD_SECRET, ADMIN_PASSWORD, DEV_PASSWORD, 'wrong-secret']) expect(line).not.toContain(secret);
 });
 afterEach(async () => {
   expect(await pids.waitUntilGone()).toEqual([]);
@@ -179,8 +188,7 @@ acl:
   - { match: { labels: { group: CICD } }, actions: [pull, push] }
 `,
     );
-    sut = await startServer({ configFile: join(dir, 'auth_config.yml'), host: '127.0.0.1', port: 0, logLevel: 'silent' });
-    servers.push(sut);
+    sut = await startServerLogged(join(dir, 'auth_config.yml'));
   });
 
   it('admits cicd through ext_auth with CICD_SECRET from the environment', async () => {
@@ -196,9 +204,9 @@ acl:
   it('leaves scopes the acl does not decide to ext_authz, one run per scope', async () => {
     const res = await token(sut, 'scope=repository:team/app:pull,push&scope=repository:team/other:delete', basic('dev', DEV_PASSWORD));
     expect(res.status).toBe(200);
+    // ext_authz.sh grants nothing for delete, and a scope granted nothing is left out of the token.
     expect(claimsOf(((await res.json()) as { token: string }).token).access).toEqual([
       { type: 'repository', name: 'team/app', actions: ['pull', 'push'] },
-      { type: 'repository', name: 'team/other', actions: [] },
     ]);
   });
 });
@@ -214,11 +222,63 @@ describe('shipped configs with hooks', () => {
     await Promise.all(built.map((b) => b.close?.()));
   });
 
-  it('config/example-cicd.yml admits cicd with $CICD_SECRET and labels it for the ACL', async () => {
-    const { config, baseDir } = await loadConfigFile('config/example-cicd.yml', {});
-    const hook = config.authn.find((p) => p.type === 'command')!;
-    const sut = await createProvider(hook, { baseDir, name: 'cicd' });
-    const result = await sut.authenticate('cicd', new Secret(CICD_SECRET), { requestId: 'r', ip: null, service: 'registry', signal: new AbortController().signal });
-    expect(result).toEqual({ kind: 'allow', labels: { group: ['CICD'] } });
+});
+
+describe('config/example-cicd.yml as shipped, behind the token endpoint', () => {
+  /** The password the file's own comment gives for its static admin. */
+  const EXAMPLE_ADMIN_PASSWORD = 'admin-dev-password';
+  let sut: RunningServer;
+  const grantedTo = async (auth: string, scope: string): Promise<unknown> => {
+    const res = await token(sut, `scope=${scope}`, auth);
+    expect(res.status).toBe(200);
+    return claimsOf(((await res.json()) as { token: string }).token).access;
+  };
+
+  beforeAll(async () => {
+    // The file unchanged, in a copy of the repository layout: its relative paths (../plugins,
+    // ../data for the generated development key) resolve as they would in the repository,
+    // without writing key files there.
+    const root = mkdtempSync(join(work, 'example-cicd-'));
+    mkdirSync(join(root, 'config'));
+    copyFileSync(EXAMPLE_CICD, join(root, 'config', 'example-cicd.yml'));
+    symlinkSync(PLUGINS, join(root, 'plugins'));
+    sut = await startServerLogged(join(root, 'config', 'example-cicd.yml'));
+  });
+
+  it('grants CI jobs (cicd with $CICD_SECRET, labelled CICD) pull and push, not delete', async () => {
+    expect(await grantedTo(basic('cicd', CICD_SECRET), 'repository:team/app:pull,push,delete')).toEqual([
+      { type: 'repository', name: 'team/app', actions: ['pull', 'push'] },
+    ]);
+  });
+
+  it('refuses cicd with a wrong secret', async () => {
+    expect((await token(sut, 'scope=repository:team/app:pull', basic('cicd', 'wrong-secret'))).status).toBe(401);
+  });
+
+  it('lists the catalog for the admin only', async () => {
+    expect(await grantedTo(basic('admin', EXAMPLE_ADMIN_PASSWORD), 'registry:catalog:*')).toEqual([{ type: 'registry', name: 'catalog', actions: ['*'] }]);
+    expect(await grantedTo(basic('cicd', CICD_SECRET), 'registry:catalog:*')).toEqual([]);
+  });
+
+  it('lets any other logged-in user pull, nothing more', async () => {
+    // The file logs in no third kind of user (static admin, cicd through the script), so its
+    // ACL and authorizers are asked directly for one, as a provider added later would see them.
+    const snapshot = sut.snapshot();
+    const ctx = { requestId: 'r', ip: '127.0.0.1', service: 'registry', signal: new AbortController().signal };
+    const dev = { account: 'dev', service: 'registry', ip: '127.0.0.1', labels: toLabels({ group: ['dev'] }) };
+    const ask = (type: string, name: string, actions: string[]) => authorizeScope(snapshot.acl, snapshot.authorizers, { ...dev, type, name, actions }, ctx);
+    expect((await ask('repository', 'team/app', ['pull', 'push', 'delete'])).actions).toEqual(['pull']);
+    expect((await ask('registry', 'catalog', ['*'])).actions).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  it('carry none of the passwords and secrets the requests above sent', () => {
+    // The docker_auth server and the example-cicd server logged here too.
+    expect(logLines.some((l) => l.includes('auth_config.yml'))).toBe(true);
+    expect(logLines.some((l) => l.includes('example-cicd.yml'))).toBe(true);
+    for (const secret of [CICD_SECRET, ADMIN_PASSWORD, DEV_PASSWORD, 'wrong-secret', 'garbage-pw', 'admin-dev-password']) {
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { commandProviderSchema } from '../../src/authn/command/command.schema.js
 import { OverloadedError } from '../../src/common/concurrency-limiter.js';
 import type { Provider, RequestContext } from '../../src/authn/provider.js';
 import { Secret } from '../../src/common/secret.js';
-import { PidRecorder, script } from '../support/scripts/leftover-processes.js';
+import { environmentOf, PidRecorder, script } from '../support/scripts/leftover-processes.js';
 
 /** docker_auth's ext_auth protocol against real scripts (docker-auth-compat.md, security rule 17). */
 
@@ -22,13 +22,13 @@ async function buildSut(config: Record<string, unknown>): Promise<Provider> {
 }
 
 const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err);
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'regauth-command-'));
-  process.env.PIDS_DIR = pids.dir;
+  pids.track();
 });
 afterAll(() => {
-  delete process.env.PIDS_DIR;
   delete process.env.RECORD_FILE;
   pids.remove();
   rmSync(work, { recursive: true, force: true });
@@ -136,7 +136,8 @@ describe('command provider: misbehaving commands', () => {
     const err = await rejection(sut.authenticate('alice', new Secret(alicePassword), ctx()));
     expect((err as CommandError).code).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(1000);
-    // afterEach checks that the script and its sleep are gone once the grace period is over.
+    // afterEach checks that the script and its background sleep, which ignores SIGTERM too, are
+    // gone once the grace period is over: only a SIGKILL to the whole group does that.
   });
 
   it('answers as soon as the command exits although a grandchild still holds its stdout, and kills the grandchild', async () => {
@@ -152,6 +153,14 @@ describe('command provider: misbehaving commands', () => {
     const sut = await buildSut({ command: script('flood-stdout.sh'), max_output: 4096 });
     const err = await rejection(sut.authenticate('alice', new Secret(alicePassword), ctx()));
     expect((err as CommandError).code).toBe('output_too_large');
+  });
+
+  it('reads and drops a flood on stderr, so the command is not blocked, and keeps only its start for the log', async () => {
+    const sut = await buildSut({ command: script('flood-stderr.sh'), timeout: '5s' });
+    const err = await rejection(sut.authenticate('alice', new Secret(alicePassword), ctx()));
+    expect((err as CommandError).code).toBe('bad_exit');
+    expect((err as Error).message).toContain('eeee');
+    expect((err as Error).message.length).toBeLessThan(1024);
   });
 
   it('uses the exit code of a command that exits before reading its stdin', async () => {
@@ -183,6 +192,43 @@ describe('command provider: misbehaving commands', () => {
     const sut = await buildSut({ command: copy, args: ['0'] });
     rmSync(copy);
     expect(await rejection(sut.authenticate('alice', new Secret(alicePassword), ctx()))).toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('command provider: where the password goes', () => {
+  it('puts the password neither on the command line nor in the environment of the command and its children', async () => {
+    const pidFile = join(work, 'paused.pid');
+    const sut = await buildSut({ command: script('pause-with-input.sh'), args: [pidFile] });
+    const pending = sut.authenticate('alice', new Secret(alicePassword), ctx());
+    while (!existsSync(pidFile)) await pause(20);
+    const running = pids.leftovers();
+    expect(running.map((p) => p.pid)).toContain(Number(readFileSync(pidFile, 'utf8')));
+    for (const p of running) {
+      // cmdline is argv joined with spaces: a password split over several arguments shows too.
+      expect(p.cmdline).not.toContain(alicePassword);
+      expect(environmentOf(p.pid).join('\n')).not.toContain(alicePassword);
+    }
+    expect(await pending).toEqual({ kind: 'allow', labels: {} });
+  });
+});
+
+describe('command provider: limits of the process-group kill (plugins/README.md)', () => {
+  it('cannot stop a process that left the group with setsid: it outlives the request', async () => {
+    const pidFile = join(work, 'escaped.pid');
+    const sut = await buildSut({ command: script('escape-with-setsid.sh'), args: [pidFile] });
+    let escaped: number | undefined;
+    try {
+      expect(await sut.authenticate('alice', new Secret(alicePassword), ctx())).toEqual({ kind: 'allow', labels: {} });
+      escaped = Number(readFileSync(pidFile, 'utf8'));
+      await sut.close!(); // resolves once the command's process group is gone
+      await pause(200);
+      const left = pids.leftovers();
+      expect(left.map((p) => p.pid)).toEqual([escaped]);
+      expect(left[0]!.session).toBe(escaped); // a session, and so a process group, of its own
+    } finally {
+      // This test's cleanup, not regauth's: afterEach then checks that nothing else is left.
+      if (escaped) process.kill(escaped, 'SIGKILL');
+    }
   });
 });
 

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 /**
@@ -18,6 +20,13 @@ let work: string;
 let service: ChildProcess;
 let serviceUrl: string;
 const servers: RunningServer[] = [];
+const logLines: string[] = [];
+const logSink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  },
+});
 
 const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
 const accessOf = async (res: Response): Promise<unknown> =>
@@ -34,7 +43,7 @@ authz:
   - { type: http, url: "${serviceUrl}/authz", headers: { Authorization: "Bearer ${token}" }, timeout: 2s }
 `,
   );
-  const server = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logLevel: 'silent' });
+  const server = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logger: createLogger('debug', logSink) });
   servers.push(server);
   return server;
 }
@@ -72,7 +81,7 @@ describe('example callback server behind the token endpoint', () => {
   });
 
   it('logs carol in and grants pull elsewhere, push under her own name', async () => {
-    const res = await fetch(`${sut.url}/auth?scope=repository:carol/app:pull,push&scope=repository:team/app:pull,push`, {
+    const res = await fetch(`${sut.url}/auth?service=registry&scope=repository:carol/app:pull,push&scope=repository:team/app:pull,push`, {
       headers: { authorization: basic('carol', users.carol.password) },
     });
     expect(res.status).toBe(200);
@@ -83,12 +92,12 @@ describe('example callback server behind the token endpoint', () => {
   });
 
   it('refuses a wrong password with 401', async () => {
-    const res = await fetch(`${sut.url}/auth?scope=repository:carol/app:pull`, { headers: { authorization: basic('carol', 'not it') } });
+    const res = await fetch(`${sut.url}/auth?service=registry&scope=repository:carol/app:pull`, { headers: { authorization: basic('carol', 'not it') } });
     expect(res.status).toBe(401);
   });
 
   it('refuses an unknown user with 401', async () => {
-    const res = await fetch(`${sut.url}/auth?scope=repository:carol/app:pull`, { headers: { authorization: basic('mallory', 'x') } });
+    const res = await fetch(`${sut.url}/auth?service=registry&scope=repository:carol/app:pull`, { headers: { authorization: basic('mallory', 'x') } });
     expect(res.status).toBe(401);
   });
 });
@@ -96,8 +105,38 @@ describe('example callback server behind the token endpoint', () => {
 describe('example callback server with a wrong bearer token', () => {
   it('makes regauth answer 503: the service refuses it, which is a failure, not a wrong password', async () => {
     const sut = await startRegauth('not-the-token');
-    const res = await fetch(`${sut.url}/auth?scope=repository:carol/app:pull`, { headers: { authorization: basic('carol', users.carol.password) } });
+    const res = await fetch(`${sut.url}/auth?service=registry&scope=repository:carol/app:pull`, { headers: { authorization: basic('carol', users.carol.password) } });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
+  });
+});
+
+describe('example callback server with a body of the wrong shape', () => {
+  const post = (path: string, body: string): Promise<Response> =>
+    fetch(`${serviceUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${CALLBACK_TOKEN}`, 'content-type': 'application/json' }, body });
+
+  it.each([
+    ['/authn', 'null'],
+    ['/authn', '[]'],
+    ['/authn', '"carol"'],
+    ['/authn', '{"account": "carol"}'],
+    ['/authn', '{"account": 1, "password": "x"}'],
+    ['/authz', 'null'],
+    ['/authz', '{"account": "carol", "type": "repository", "name": "carol/app"}'],
+    ['/authz', '{"account": "carol", "type": "repository", "name": 7, "actions": ["pull"]}'],
+    ['/authz', '{"account": "carol", "type": "repository", "name": "carol/app", "actions": "pull"}'],
+  ])('answers 400 to POST %s with %s, and keeps serving', async (path, body) => {
+    expect((await post(path, body)).status).toBe(400);
+    const next = await post('/authn', JSON.stringify({ account: 'carol', password: users.carol.password }));
+    expect(await next.json()).toEqual({ result: 'allow', labels: users.carol.labels, account: 'carol' });
+  });
+});
+
+describe('logs', () => {
+  it('carry neither the passwords nor the bearer tokens of the calls above', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const secret of [users.carol.password, 'not it', CALLBACK_TOKEN, 'not-the-token']) {
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+    }
   });
 });

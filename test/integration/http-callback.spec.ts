@@ -180,6 +180,18 @@ describe('http provider: misbehaving services fail closed', () => {
     expect(await rejection(sut.authenticate('alice', new Secret(password), ctx(request.signal)))).toMatchObject({ code: 'aborted' });
   });
 
+  it('counts time spent waiting for a free slot against the total deadline', async () => {
+    server.on('/authn', answerLate(3000, { result: 'allow' }));
+    const sut = await buildSut({ timeout: '400ms', concurrency: 1, queue: 1 });
+    const started = Date.now();
+    const settledAt = (p: Promise<unknown>): Promise<[unknown, number]> => rejection(p).then((err) => [err, Date.now() - started]);
+    const [first, queued] = await Promise.all([0, 1].map(() => settledAt(sut.authenticate('alice', new Secret(password), ctx()))));
+    expect(first![0]).toMatchObject({ code: 'timeout' });
+    // The queued call waited the whole 400 ms for the first one's slot: no time left of its own.
+    expect(queued![0]).toMatchObject({ code: 'timeout' });
+    expect(queued![1]).toBeLessThan(700);
+  });
+
   it('sheds calls past the concurrency and queue bound', async () => {
     server.on('/authn', answerLate(300, { result: 'deny' }));
     const sut = await buildSut({ concurrency: 1, queue: 0 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import type { Authorizer, ScopeRequest } from '../../src/authz/authorizer.js';
 import { pluginAuthorizerSchema } from '../../src/authz/plugin/plugin-authorizer.schema.js';
 import { createPluginAuthorizer } from '../../src/authz/plugin/plugin.authorizer.js';
 import { toLabels } from '../../src/common/labels.js';
+import { OverloadedError } from '../../src/common/concurrency-limiter.js';
 import { Secret } from '../../src/common/secret.js';
 import { ConfigError } from '../../src/config/config-issue.js';
 import { loadConfigFile } from '../../src/config/config-loader.js';
@@ -84,7 +85,7 @@ authz:
     );
     const server = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logLevel: 'silent' });
     try {
-      const res = await fetch(`${server.url}/auth?scope=repository:public/base:pull,push`, {
+      const res = await fetch(`${server.url}/auth?service=registry&scope=repository:public/base:pull,push`, {
         headers: { authorization: `Basic ${Buffer.from(`robot-deploy:${ROBOT_TOKEN}`).toString('base64')}` },
       });
       expect(res.status).toBe(200);
@@ -95,6 +96,20 @@ authz:
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('plugin module names', () => {
+  it('loads a path relative to the config folder written without ./', async () => {
+    mkdirSync(join(work, 'local-plugins'), { recursive: true });
+    writeFileSync(join(work, 'local-plugins', 'deny-all.mjs'), 'export const createProvider = () => ({ authenticate: async () => ({ kind: "deny" }) });\n');
+    const sut = await provider({ module: 'local-plugins/deny-all.mjs' });
+    expect(await sut.authenticate('alice', new Secret('pw'), ctx())).toEqual({ kind: 'deny' });
+  });
+
+  it('names the file it looked for when neither that file nor a package of that name exists', async () => {
+    const err = await rejection(provider({ module: 'local-plugins/not-there.mjs' }));
+    expect(err).toMatchObject({ code: 'load_failed', message: expect.stringContaining(`no file ${join(work, 'local-plugins', 'not-there.mjs')}`) });
   });
 });
 
@@ -178,6 +193,15 @@ describe('plugin contract at run time', () => {
     const started = Date.now();
     expect(await rejection(sut.authenticate('alice', new Secret('pw'), ctx()))).toMatchObject({ code: 'timeout' });
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('keeps the slot of a call that ignores its deadline until it settles, and sheds calls past the bound meanwhile', async () => {
+    const slow = writeModule('export function createProvider() { return { authenticate: () => new Promise((r) => setTimeout(() => r({ kind: "deny" }), 400)) }; }');
+    const sut = await provider({ module: `./${slow}`, timeout: '100ms', concurrency: 1, queue: 0 });
+    expect(await rejection(sut.authenticate('alice', new Secret('pw'), ctx()))).toMatchObject({ code: 'timeout' });
+    expect(await rejection(sut.authenticate('alice', new Secret('pw'), ctx()))).toBeInstanceOf(OverloadedError);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await rejection(sut.authenticate('alice', new Secret('pw'), ctx()))).toMatchObject({ code: 'timeout' });
   });
 
   it('fails an authorizer whose answer is outside the contract', async () => {

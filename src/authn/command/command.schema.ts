@@ -13,7 +13,10 @@ export const commandOptionsShape = {
     .string()
     .min(1)
     .describe('Executable: a path (relative to the config file) or a name looked up in PATH; run without a shell'),
-  args: z.array(z.string()).default([]).describe('Fixed arguments'),
+  args: z
+    .array(z.string())
+    .default([])
+    .describe('Fixed arguments. Every local user can read them (ps): no secrets here, not even as ${env:...}; list the variable under env instead'),
   env: z
     .array(z.string().regex(ENV_NAME, 'expected an environment variable name'))
     .default([])

@@ -3,7 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { resolve } from 'node:path';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
-import { ConcurrencyLimiter } from '../../common/concurrency-limiter.js';
+import { ConcurrencyLimiter, OverloadedError } from '../../common/concurrency-limiter.js';
 import { CallbackError } from './callback-error.js';
 import type { HttpCallbackOptions } from './http.schema.js';
 
@@ -55,35 +55,44 @@ export function createCallbackClient(options: HttpCallbackOptions, baseDir: stri
   });
   const limiter = new ConcurrencyLimiter({ concurrency: options.concurrency, queue: options.queue, name: `callback ${endpoint}` });
 
-  const call = async (body: string, signal: AbortSignal): Promise<unknown> => {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), options.timeout);
-    const onAbort = (): void => deadline.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+  /** Why a call stopped early: the request's own deadline, or this callback's `timeout`. */
+  const stopped = (signal: AbortSignal): CallbackError =>
+    signal.aborted
+      ? new CallbackError('aborted', endpoint, 'request deadline passed')
+      : new CallbackError('timeout', endpoint, `no complete answer within ${options.timeout} ms`);
+
+  const call = async (body: string, signal: AbortSignal, deadline: AbortSignal): Promise<unknown> => {
+    if (deadline.aborted) throw stopped(signal);
     try {
-      const res = await client.post<Buffer>(options.url, body, { signal: deadline.signal });
+      const res = await client.post<Buffer>(options.url, body, { signal: deadline });
       if (res.status >= 300 && res.status < 400) throw new CallbackError('redirect', endpoint, `answered ${res.status} (redirects are not followed)`);
       if (res.status < 200 || res.status >= 300) throw new CallbackError('status', endpoint, `answered ${res.status}`);
       return parseJson(Buffer.from(res.data), endpoint);
     } catch (err) {
       if (err instanceof CallbackError) throw err;
-      if (signal.aborted) throw new CallbackError('aborted', endpoint, 'request deadline passed');
-      if (deadline.signal.aborted) throw new CallbackError('timeout', endpoint, `no complete answer within ${options.timeout} ms`);
+      if (deadline.aborted) throw stopped(signal);
       // Axios errors carry the request config, body (and so the password) included: keep only
       // what the log needs.
       if (err instanceof AxiosError && /maxContentLength/.test(err.message)) {
         throw new CallbackError('too_large', endpoint, `response larger than ${options.max_response} bytes`);
       }
       throw new CallbackError('network', endpoint, err instanceof AxiosError ? (err.code ?? 'request failed') + networkDetail(err) : 'request failed');
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
     }
   };
 
   return {
     endpoint,
-    post: (body, signal) => limiter.run(() => call(body, signal), signal),
+    async post(body, signal) {
+      // `timeout` is the total a caller waits for this callback, time in the queue included.
+      const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.timeout)]);
+      try {
+        return await limiter.run(() => call(body, signal, deadline), deadline);
+      } catch (err) {
+        // A wait in the queue cut short by either deadline rejects with the signal's reason.
+        if (err instanceof CallbackError || err instanceof OverloadedError || !deadline.aborted) throw err;
+        throw stopped(signal);
+      }
+    },
     async close() {
       httpAgent.destroy();
       httpsAgent.destroy();

@@ -8,7 +8,7 @@ const RESERVED_HEADERS = ['host', 'content-length', 'content-type', 'transfer-en
 /** Options shared by the HTTP callback provider and the HTTP callback authorizer. */
 export const httpCallbackOptionsShape = {
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).describe('Where to POST the JSON request'),
-  timeout: duration.prefault('5s').describe('Total deadline for one call: connect, request and the whole response'),
+  timeout: duration.prefault('5s').describe('Total deadline for one call: waiting for a free slot, connect, request and the whole response'),
   headers: z
     .record(
       z.string().regex(HEADER_NAME, 'invalid header name').refine((h) => !RESERVED_HEADERS.includes(h.toLowerCase()), 'set by regauth itself'),

@@ -6,28 +6,36 @@ import { PluginError } from './plugin-error.js';
 type Exports = Record<string, unknown>;
 
 /**
- * Imports a plugin module once per config load. A path (`./x.mjs`, `../plugins/x.mjs`, `/abs`)
- * resolves against the config file's folder; anything else is a package name. A changed file is
- * imported afresh on reload (its modification time is part of the URL), since ESM caches modules
- * by URL forever.
+ * Imports a plugin module once per config load. A path resolves against the config file's
+ * folder: `./x.mjs`, `../plugins/x.mjs`, an absolute path, and also `plugins/x.mjs` when that
+ * file exists (as `command:` treats such names); anything else is a package name. A changed file
+ * is imported afresh on reload (its modification time is part of the URL), since ESM caches
+ * modules by URL forever.
  */
 export async function importPlugin(spec: string, baseDir: string): Promise<Exports> {
-  const isPath = spec.startsWith('.') || isAbsolute(spec);
-  let target = spec;
-  if (isPath) {
-    const file = resolve(baseDir, spec);
-    let mtime: number;
-    try {
-      mtime = statSync(file).mtimeMs;
-    } catch {
-      throw new PluginError('load_failed', spec, `module not found (${file})`);
-    }
-    target = `${pathToFileURL(file).href}?mtime=${Math.trunc(mtime)}`;
-  }
+  const file = resolve(baseDir, spec);
+  const explicitPath = spec.startsWith('.') || isAbsolute(spec);
+  const mtime = fileMtime(file);
+  if (explicitPath && mtime === undefined) throw new PluginError('load_failed', spec, `module not found (${file})`);
+  const target = mtime !== undefined ? `${pathToFileURL(file).href}?mtime=${Math.trunc(mtime)}` : spec;
   try {
     return (await import(target)) as Exports;
   } catch (err) {
-    throw new PluginError('load_failed', spec, `cannot import: ${err instanceof Error ? err.message : String(err)}`);
+    const detail = err instanceof Error ? err.message : String(err);
+    // A relative path written without ./ whose file is missing ends up here as a package name.
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    const hint = mtime === undefined && notFound ? `; no file ${file} either` : '';
+    throw new PluginError('load_failed', spec, `cannot import: ${detail}${hint}`);
+  }
+}
+
+function fileMtime(file: string): number | undefined {
+  try {
+    const stat = statSync(file);
+    return stat.isFile() ? stat.mtimeMs : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -40,20 +48,4 @@ export function pickFactory<F>(exports: Exports, name: 'createProvider' | 'creat
     throw new PluginError('bad_shape', spec, `must export a function ${name}(options, context); exports: ${Object.keys(exports).join(', ') || 'none'}`);
   }
   return factory as F;
-}
-
-/** Races a plugin call against its deadline and the request's, so a hung promise cannot hold a request. */
-export async function withDeadline<T>(spec: string, timeoutMs: number, signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-  deadline.throwIfAborted();
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new PluginError('timeout', spec, signal.aborted ? 'request deadline passed' : `no answer within ${timeoutMs} ms`));
-    deadline.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([call(deadline), aborted]);
-  } finally {
-    deadline.removeEventListener('abort', onAbort);
-  }
 }

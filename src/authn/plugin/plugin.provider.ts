@@ -4,7 +4,8 @@ import type { AuthResult, Provider, RequestContext } from '../provider.js';
 import type { ProviderBuildContext } from '../provider-registry.js';
 import type { ProviderFactory } from './plugin.contract.js';
 import { PluginError } from './plugin-error.js';
-import { importPlugin, pickFactory, withDeadline } from './plugin-loader.js';
+import { createPluginCaller } from './plugin-call.js';
+import { importPlugin, pickFactory } from './plugin-loader.js';
 import type { PluginProviderConfig } from './plugin.schema.js';
 
 /**
@@ -19,11 +20,12 @@ export async function createPluginProvider(config: PluginProviderConfig, ctx: Pr
   if (!hasFunction(instance, 'authenticate')) {
     throw new PluginError('bad_shape', spec, 'createProvider() must return an object with an authenticate(user, password, ctx) method');
   }
+  const callPlugin = createPluginCaller(spec, config);
   const close = hasFunction(instance, 'close') ? instance.close.bind(instance) : undefined;
   return {
     name: ctx.name,
     async authenticate(user: string, password: Secret, req: RequestContext): Promise<AuthResult> {
-      const result = await withDeadline(spec, config.timeout, req.signal, async (signal) => instance.authenticate(user, password, { ...req, signal }));
+      const result = await callPlugin(req.signal, async (signal) => instance.authenticate(user, password, { ...req, signal }));
       return checkResult(result, spec);
     },
     ...(close ? { close: async () => void (await close()) } : {}),

@@ -2,7 +2,8 @@ import type { ScopeRequest } from '../authorizer.js';
 
 /**
  * The JSON docker_auth's ext_authz writes to the command's stdin (its AuthRequestInfo, Go field
- * names): `IP` is the client address or null, `Labels` is null when the user has none.
+ * names, in Go's order; plugins/ext_authz.sh relies on Labels coming last). `IP` is "" when the
+ * client address is unknown (Go marshals a nil net.IP so), `Labels` null when the user has none.
  */
 export function extAuthzInput(req: ScopeRequest): string {
   const hasLabels = Object.keys(req.labels).length > 0;
@@ -11,7 +12,7 @@ export function extAuthzInput(req: ScopeRequest): string {
     Type: req.type,
     Name: req.name,
     Service: req.service,
-    IP: req.ip,
+    IP: req.ip ?? '',
     Actions: req.actions,
     Labels: hasLabels ? req.labels : null,
   });

@@ -1,7 +1,8 @@
 import type { RequestContext } from '../../authn/provider.js';
 import type { AuthorizerFactory } from '../../authn/plugin/plugin.contract.js';
 import { PluginError } from '../../authn/plugin/plugin-error.js';
-import { importPlugin, pickFactory, withDeadline } from '../../authn/plugin/plugin-loader.js';
+import { createPluginCaller } from '../../authn/plugin/plugin-call.js';
+import { importPlugin, pickFactory } from '../../authn/plugin/plugin-loader.js';
 import { hasFunction } from '../../authn/plugin/plugin.provider.js';
 import { parseActionsAnswer } from '../actions-answer.js';
 import type { Authorizer, AuthorizerBuildContext, AuthzDecision, ScopeRequest } from '../authorizer.js';
@@ -19,11 +20,12 @@ export async function createPluginAuthorizer(config: PluginAuthorizerConfig, ctx
   if (!hasFunction(instance, 'authorize')) {
     throw new PluginError('bad_shape', spec, 'createAuthorizer() must return an object with an authorize(request, ctx) method');
   }
+  const callPlugin = createPluginCaller(spec, config);
   const close = hasFunction(instance, 'close') ? instance.close.bind(instance) : undefined;
   return {
     name: ctx.name,
     async authorize(req: ScopeRequest, reqCtx: RequestContext): Promise<AuthzDecision> {
-      const result = await withDeadline(spec, config.timeout, reqCtx.signal, async (signal) => instance.authorize(req, { ...reqCtx, signal }));
+      const result = await callPlugin(reqCtx.signal, async (signal) => instance.authorize(req, { ...reqCtx, signal }));
       const kind = (result as { kind?: unknown } | null)?.kind;
       if (kind === 'no_match') return { kind };
       const actions = kind === 'decided' ? parseActionsAnswer(result) : undefined;
