@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { backendName, createFromTable, schemasOf, type BackendType } from '../common/backend-table.js';
 import type { Provider } from './provider.js';
 import { staticProviderSchema } from './static/static.schema.js';
 import { createStaticProvider } from './static/static.provider.js';
@@ -21,12 +22,7 @@ export interface ProviderBuildContext {
   readonly warn?: (message: string) => void;
 }
 
-interface ProviderType<S extends z.ZodType> {
-  readonly schema: S;
-  readonly create: (config: z.output<S>, ctx: ProviderBuildContext) => Promise<Provider>;
-}
-
-function providerType<S extends z.ZodType>(t: ProviderType<S>): ProviderType<S> {
+function providerType<S extends z.ZodType>(t: BackendType<S, ProviderBuildContext, Provider>): BackendType<S, ProviderBuildContext, Provider> {
   return t;
 }
 
@@ -46,16 +42,10 @@ export const PROVIDER_TYPES = {
 export type ProviderTypeName = keyof typeof PROVIDER_TYPES;
 export type ProviderConfig = z.output<(typeof PROVIDER_TYPES)[ProviderTypeName]['schema']>;
 
-export const providerSchemas = Object.values(PROVIDER_TYPES).map((t) => t.schema) as [
-  (typeof PROVIDER_TYPES)[ProviderTypeName]['schema'],
-  ...(typeof PROVIDER_TYPES)[ProviderTypeName]['schema'][],
-];
+export const providerSchemas = schemasOf(PROVIDER_TYPES);
 
-export function providerName(config: ProviderConfig, index: number): string {
-  return config.name ?? `${config.type}#${index}`;
-}
+export const providerName: (config: ProviderConfig, index: number) => string = backendName;
 
-export async function createProvider(config: ProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
-  const type = PROVIDER_TYPES[config.type as ProviderTypeName];
-  return type.create(config as never, ctx);
+export function createProvider(config: ProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
+  return createFromTable(PROVIDER_TYPES, config, ctx);
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { backendName, createFromTable, schemasOf, type BackendType } from '../common/backend-table.js';
 import type { Authorizer, AuthorizerBuildContext } from './authorizer.js';
 import { commandAuthorizerSchema } from './command/command-authorizer.schema.js';
 import { createCommandAuthorizer } from './command/command.authorizer.js';
@@ -7,12 +8,7 @@ import { createHttpAuthorizer } from './http/http.authorizer.js';
 import { pluginAuthorizerSchema } from './plugin/plugin-authorizer.schema.js';
 import { createPluginAuthorizer } from './plugin/plugin.authorizer.js';
 
-interface AuthorizerType<S extends z.ZodType> {
-  readonly schema: S;
-  readonly create: (config: z.output<S>, ctx: AuthorizerBuildContext) => Promise<Authorizer>;
-}
-
-function authorizerType<S extends z.ZodType>(t: AuthorizerType<S>): AuthorizerType<S> {
+function authorizerType<S extends z.ZodType>(t: BackendType<S, AuthorizerBuildContext, Authorizer>): BackendType<S, AuthorizerBuildContext, Authorizer> {
   return t;
 }
 
@@ -29,16 +25,10 @@ export const AUTHORIZER_TYPES = {
 export type AuthorizerTypeName = keyof typeof AUTHORIZER_TYPES;
 export type AuthorizerConfig = z.output<(typeof AUTHORIZER_TYPES)[AuthorizerTypeName]['schema']>;
 
-export const authorizerSchemas = Object.values(AUTHORIZER_TYPES).map((t) => t.schema) as [
-  (typeof AUTHORIZER_TYPES)[AuthorizerTypeName]['schema'],
-  ...(typeof AUTHORIZER_TYPES)[AuthorizerTypeName]['schema'][],
-];
+export const authorizerSchemas = schemasOf(AUTHORIZER_TYPES);
 
-export function authorizerName(config: AuthorizerConfig, index: number): string {
-  return config.name ?? `${config.type}#${index}`;
-}
+export const authorizerName: (config: AuthorizerConfig, index: number) => string = backendName;
 
-export async function createAuthorizer(config: AuthorizerConfig, ctx: AuthorizerBuildContext): Promise<Authorizer> {
-  const type = AUTHORIZER_TYPES[config.type as AuthorizerTypeName];
-  return type.create(config as never, ctx);
+export function createAuthorizer(config: AuthorizerConfig, ctx: AuthorizerBuildContext): Promise<Authorizer> {
+  return createFromTable(AUTHORIZER_TYPES, config, ctx);
 }
