@@ -1,7 +1,7 @@
 import { toLabels } from '../common/labels.js';
-import { authorize } from './acl.authorizer.js';
 import { compileAcl } from './acl.compiler.js';
-import type { AclMatchConfig, AclRequest } from './acl.types.js';
+import { matches } from './acl-request.fixtures.js';
+import type { AclMatchConfig } from './acl.types.js';
 import type { CompiledAcl } from './compiled-acl.js';
 import { MAX_LABEL_COMBINATIONS } from './pattern.compiler.js';
 
@@ -10,19 +10,6 @@ const acl = (...matches: AclMatchConfig[]): CompiledAcl => {
   expect(compiled.issues).toEqual([]);
   return compiled.acl;
 };
-
-const request = (over: Partial<AclRequest> = {}): AclRequest => ({
-  account: 'alice',
-  type: 'repository',
-  name: 'alice/app',
-  service: 'registry.local',
-  ip: null,
-  labels: toLabels({}),
-  actions: ['pull'],
-  ...over,
-});
-
-const matches = (sut: CompiledAcl, over: Partial<AclRequest> = {}): boolean => authorize(sut, request(over)).kind === 'decided';
 
 describe('ACL placeholders', () => {
   describe('${account}, ${type}, ${name}, ${service}', () => {

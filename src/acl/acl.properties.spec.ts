@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { toLabels } from '../common/labels.js';
 import { authorize } from './acl.authorizer.js';
 import { compileAcl } from './acl.compiler.js';
-import { KNOWN_ACTIONS, type AclMatchConfig, type AclRequest, type AclRuleConfig } from './acl.types.js';
+import { matches, request } from './acl-request.fixtures.js';
+import { KNOWN_ACTIONS, type AclMatchConfig, type AclRuleConfig } from './acl.types.js';
 import type { CompiledAcl } from './compiled-acl.js';
 
 const acl = (...rules: AclRuleConfig[]): CompiledAcl => {
@@ -11,19 +11,6 @@ const acl = (...rules: AclRuleConfig[]): CompiledAcl => {
   return compiled.acl;
 };
 const only = (match: AclMatchConfig): CompiledAcl => acl({ match, actions: ['*'] });
-
-const request = (over: Partial<AclRequest>): AclRequest => ({
-  account: 'alice',
-  type: 'repository',
-  name: 'alice/app',
-  service: 'registry.local',
-  ip: null,
-  labels: toLabels({}),
-  actions: ['pull'],
-  ...over,
-});
-
-const matches = (sut: CompiledAcl, over: Partial<AclRequest>): boolean => authorize(sut, request(over)).kind === 'decided';
 
 const anyString = fc.string({ unit: 'binary', maxLength: 40 });
 const actionList = fc.uniqueArray(fc.constantFrom(...KNOWN_ACTIONS), { maxLength: 4 });

@@ -1,56 +1,33 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileAcl } from '../../src/acl/index.js';
 import type { RequestContext } from '../../src/authn/provider.js';
-import type { Authorizer, ScopeRequest } from '../../src/authz/authorizer.js';
+import type { Authorizer } from '../../src/authz/authorizer.js';
 import { authorizeScope } from '../../src/authz/authz-chain.js';
 import { commandAuthorizerSchema } from '../../src/authz/command/command-authorizer.schema.js';
 import { createCommandAuthorizer } from '../../src/authz/command/command.authorizer.js';
+import { pushPullRequest as pushPull } from '../../src/authz/scope-request.fixtures.js';
 import { LABEL_LIMITS, toLabels } from '../../src/common/labels.js';
-import { PidRecorder, script } from '../support/scripts/leftover-processes.js';
+import { commandConfig, useCommandWork } from '../support/command-work.fixture.js';
+import { script } from '../support/scripts/leftover-processes.js';
+import { rejection } from '../support/settled.js';
 
 /** docker_auth's ext_authz protocol, plus the {"actions": [...]} extension, against real scripts. */
 
-const pids = new PidRecorder();
-let work: string;
+const work = useCommandWork('regauth-authz-');
 const ctx = (): RequestContext => ({ requestId: 'r1', ip: '10.0.0.7', service: 'registry', signal: new AbortController().signal });
-const pushPull: ScopeRequest = {
-  account: 'alice',
-  type: 'repository',
-  name: 'team/app',
-  service: 'registry',
-  ip: '10.0.0.7',
-  labels: toLabels({ group: ['dev'] }),
-  actions: ['pull', 'push'],
-};
 
 async function buildSut(config: Record<string, unknown>): Promise<Authorizer> {
-  return createCommandAuthorizer(commandAuthorizerSchema.parse({ type: 'command', env: ['PIDS_DIR', 'RECORD_FILE'], ...config }), {
-    baseDir: work,
+  return createCommandAuthorizer(commandAuthorizerSchema.parse(commandConfig(config)), {
+    baseDir: work.dir,
     name: 'ext_authz',
   });
 }
-const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err);
-
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'regauth-authz-'));
-  pids.track();
-});
-afterAll(() => {
-  pids.remove();
-  rmSync(work, { recursive: true, force: true });
-});
-afterEach(async () => {
-  delete process.env.RECORD_FILE;
-  expect(await pids.waitUntilGone()).toEqual([]);
-  pids.reset();
-});
 
 describe('command authorizer', () => {
   it("writes the scope request as JSON with docker_auth's field names on stdin", async () => {
-    process.env.RECORD_FILE = join(work, 'authz-stdin');
+    process.env.RECORD_FILE = join(work.dir, 'authz-stdin');
     const sut = await buildSut({ command: script('exit-with.sh'), args: ['0'] });
     await sut.authorize(pushPull, ctx());
     expect(JSON.parse(readFileSync(process.env.RECORD_FILE, 'utf8'))).toEqual({
@@ -116,7 +93,7 @@ describe('command authorizer', () => {
 
 describe('command authorizer in the authorization chain', () => {
   it('is not run for scopes the ACL decides', async () => {
-    process.env.RECORD_FILE = join(work, 'authz-not-run');
+    process.env.RECORD_FILE = join(work.dir, 'authz-not-run');
     const sut = await buildSut({ command: script('exit-with.sh'), args: ['0'] });
     const acl = compileAcl([{ match: { account: 'alice' }, actions: ['pull'] }]).acl;
     expect(await authorizeScope(acl, [sut], pushPull, ctx())).toEqual({ actions: ['pull'], decidedBy: 'acl' });

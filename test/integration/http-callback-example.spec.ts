@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { basic, capturingLogger, claimsOf } from '../support/token-server.fixture.js';
 
 /**
  * The shipped example callback service (plugins/callback-server.mjs), run as its own process,
@@ -21,16 +20,8 @@ let service: ChildProcess;
 let serviceUrl: string;
 const servers: RunningServer[] = [];
 const logLines: string[] = [];
-const logSink = new Writable({
-  write(chunk: Buffer, _enc, done) {
-    logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    done();
-  },
-});
 
-const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
-const accessOf = async (res: Response): Promise<unknown> =>
-  (JSON.parse(Buffer.from(((await res.json()) as { token: string }).token.split('.')[1]!, 'base64url').toString()) as { access: unknown }).access;
+const accessOf = async (res: Response): Promise<unknown> => claimsOf(((await res.json()) as { token: string }).token).access;
 
 async function startRegauth(token: string): Promise<RunningServer> {
   const dir = mkdtempSync(join(work, 'regauth-'));
@@ -43,7 +34,7 @@ authz:
   - { type: http, url: "${serviceUrl}/authz", headers: { Authorization: "Bearer ${token}" }, timeout: 2s }
 `,
   );
-  const server = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logger: createLogger('debug', logSink) });
+  const server = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logger: capturingLogger(logLines) });
   servers.push(server);
   return server;
 }

@@ -1,12 +1,10 @@
-import { createLdapProvider, type LdapProvider } from '../../src/authn/ldap/ldap.provider.js';
-import { ldapProviderSchema } from '../../src/authn/ldap/ldap.schema.js';
-import type { AuthResult, RequestContext } from '../../src/authn/provider.js';
-import { Secret } from '../../src/common/secret.js';
 import { freePort } from '../support/free-port.js';
+import { describeLdapProviders } from '../support/ldap-provider.fixture.js';
+import { reason, timed } from '../support/settled.js';
 import { settledConnectionsTo } from '../support/slapd-connections.js';
 import { startSilentServer, type SilentServer } from '../support/slapd-silent-server.js';
-import { PEOPLE, PEOPLE_BASE, SERVICE_ACCOUNT, SUFFIX } from '../support/slapd-directory.js';
-import { requireSlapd, startSlapd, type RunningSlapd } from '../support/slapd.js';
+import { PEOPLE, PEOPLE_BASE } from '../support/slapd-directory.js';
+import type { RunningSlapd } from '../support/slapd.js';
 import { setTestFileTimeout } from '../support/test-timeout.js';
 
 /**
@@ -16,52 +14,19 @@ import { setTestFileTimeout } from '../support/test-timeout.js';
  */
 
 setTestFileTimeout(60_000);
-const { describeIf } = requireSlapd();
 const { alice, bob } = PEOPLE;
 
-const ctx = (timeoutMs = 10_000): RequestContext => ({ requestId: 'r1', ip: '127.0.0.1', service: 'registry', signal: AbortSignal.timeout(timeoutMs) });
-
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; result: PromiseSettledResult<T> }> {
-  const started = performance.now();
-  const [result] = await Promise.allSettled([work]);
-  return { ms: performance.now() - started, result: result! };
-}
-
-function reason(settled: PromiseSettledResult<unknown>): { code?: string; message?: string } {
-  if (settled.status === 'fulfilled') throw new Error(`expected a failure, got ${JSON.stringify(settled.value)}`);
-  return settled.reason as { code?: string; message?: string };
-}
-
-describeIf('LDAP provider faults', () => {
-  let slapd: RunningSlapd;
-  const providers: LdapProvider[] = [];
-
-  async function buildSut(overrides: Record<string, unknown> = {}): Promise<LdapProvider> {
-    const config = ldapProviderSchema.parse({
-      type: 'ldap',
-      url: slapd.ldapUrl,
-      bind_dn: SERVICE_ACCOUNT.dn,
-      bind_password: SERVICE_ACCOUNT.password,
-      base: SUFFIX,
-      filter: '(uid=${account})',
-      ...overrides,
-    });
-    const sut = await createLdapProvider(config, { baseDir: slapd.dir, name: 'ldap', warn: () => {} });
-    providers.push(sut);
-    return sut;
-  }
-  const login = (sut: LdapProvider, user: string, password: string, timeoutMs?: number): Promise<AuthResult> =>
-    sut.authenticate(user, new Secret(password), ctx(timeoutMs));
-
-  beforeAll(async () => {
-    slapd = await startSlapd();
-  });
-  afterEach(async () => {
+/** After every test slapd runs and answers again, whatever the test did to it. */
+const faultOptions = {
+  filter: '(uid=${account})',
+  afterEach: async (slapd: RunningSlapd): Promise<void> => {
     slapd.resume();
     await slapd.start(); // no-op when running
-    await Promise.all(providers.splice(0).map((p) => p.close?.()));
-  });
-  afterAll(() => slapd?.close());
+  },
+};
+
+describeLdapProviders('LDAP provider faults', (ldap) => {
+  const { buildSut, login } = ldap;
 
   it('fails fast when nothing listens (connection refused)', async () => {
     const sut = await buildSut({ url: `ldap://127.0.0.1:${await freePort()}` });
@@ -101,7 +66,7 @@ describeIf('LDAP provider faults', () => {
       silent = await startSilentServer();
     });
     afterEach(() => silent.close());
-    const failover = (): Record<string, unknown> => ({ url: [`ldap://${silent.addr}`, slapd.ldapUrl], timeout: '300ms' });
+    const failover = (): Record<string, unknown> => ({ url: [`ldap://${silent.addr}`, ldap.slapd.ldapUrl], timeout: '300ms' });
 
     it('tries the next URL in the same request once the service bind times out, then skips the silent one', async () => {
       const sut = await buildSut(failover());
@@ -116,9 +81,9 @@ describeIf('LDAP provider faults', () => {
     });
 
     it('tries the next URL once the user bind times out on a new connection, while the pooled search still works', async () => {
-      const hanging = await startSilentServer({ answerFirst: { port: slapd.ldapPort, connections: 1 } });
+      const hanging = await startSilentServer({ answerFirst: { port: ldap.slapd.ldapPort, connections: 1 } });
       try {
-        const sut = await buildSut({ url: [`ldap://${hanging.addr}`, slapd.ldapUrl], timeout: '300ms' });
+        const sut = await buildSut({ url: [`ldap://${hanging.addr}`, ldap.slapd.ldapUrl], timeout: '300ms' });
         // Connection 1 (service bind, search) is answered; connection 2, for the user bind, is not.
         expect(await login(sut, 'alice', alice.password)).toEqual({ kind: 'allow', labels: {} });
         expect(hanging.accepted).toBe(2);
@@ -136,12 +101,12 @@ describeIf('LDAP provider faults', () => {
     it('tries the next URL for an anonymous search (no bind_dn), whose first operation is an anonymous bind', async () => {
       const sut = await buildSut({ ...failover(), bind_dn: undefined, bind_password: undefined });
       // slapd's answer, not a timeout: the test directory hides even its base from anonymous users.
-      await expect(login(sut, 'alice', alice.password)).rejects.toMatchObject({ code: 'search_failed', message: expect.stringContaining(slapd.ldapUrl) });
+      await expect(login(sut, 'alice', alice.password)).rejects.toMatchObject({ code: 'search_failed', message: expect.stringContaining(ldap.slapd.ldapUrl) });
       expect(silent.accepted).toBe(1);
     });
 
     it('tries the next URL once StartTLS times out', async () => {
-      const sut = await buildSut({ url: [`ldap://${silent.addr}`, slapd.ldapUrl], tls: 'starttls', ca_certificate: slapd.caFile, connect_timeout: '300ms' });
+      const sut = await buildSut({ url: [`ldap://${silent.addr}`, ldap.slapd.ldapUrl], tls: 'starttls', ca_certificate: ldap.slapd.caFile, connect_timeout: '300ms' });
       expect(await login(sut, 'alice', alice.password)).toEqual({ kind: 'allow', labels: {} });
     });
 
@@ -170,35 +135,35 @@ describeIf('LDAP provider faults', () => {
   it('answers at the request deadline when slapd hangs, and works again once it answers', async () => {
     const sut = await buildSut({ timeout: '30s' });
     expect((await login(sut, 'alice', alice.password)).kind).toBe('allow'); // a pooled connection now exists
-    await slapd.pause();
+    await ldap.slapd.pause();
     const { ms, result } = await timed(login(sut, 'alice', alice.password, 500));
     expect(reason(result).code).toBe('aborted');
     expect(ms).toBeGreaterThanOrEqual(450);
     expect(ms).toBeLessThan(1_500);
-    slapd.resume();
+    ldap.slapd.resume();
     expect((await login(sut, 'alice', alice.password)).kind).toBe('allow');
   });
 
   it('sheds concurrent logins while slapd hangs without leaking their connections', async () => {
     const sut = await buildSut({ pool_size: 2 });
-    await slapd.pause();
+    await ldap.slapd.pause();
     const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => login(sut, i % 2 ? 'alice' : 'bob', 'x', 400)));
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
-    slapd.resume();
+    ldap.slapd.resume();
     const after = await Promise.all(Array.from({ length: 20 }, (_, i) => login(sut, 'bob', i % 2 ? bob.password : 'wrong')));
     expect(after.map((r) => r.kind)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 'allow' : 'deny')));
-    const kernelCount = await settledConnectionsTo(slapd.ldapPort, 2);
+    const kernelCount = await settledConnectionsTo(ldap.slapd.ldapPort, 2);
     if (kernelCount !== undefined) expect(kernelCount).toBeLessThanOrEqual(2);
   });
 
   it('fails fast while slapd is stopped and recovers, stale pooled connection and all, when it is back', async () => {
     const sut = await buildSut({ pool_size: 4 });
     await Promise.all([login(sut, 'alice', alice.password), login(sut, 'bob', bob.password)]);
-    await slapd.stop();
+    await ldap.slapd.stop();
     const { ms, result } = await timed(login(sut, 'alice', alice.password));
     expect(reason(result).code).toBe('connect_failed');
     expect(ms).toBeLessThan(1_000);
-    await slapd.start();
+    await ldap.slapd.start();
     // The first login after the restart must already work: dead pooled connections are dropped.
     expect((await login(sut, 'alice', alice.password)).kind).toBe('allow');
     expect(await login(sut, 'alice', 'wrong')).toEqual({ kind: 'deny' });
@@ -206,12 +171,12 @@ describeIf('LDAP provider faults', () => {
 
   it.each([
     ['plain', () => ({})],
-    ['StartTLS', () => ({ tls: 'starttls', ca_certificate: slapd.caFile })],
+    ['StartTLS', () => ({ tls: 'starttls', ca_certificate: ldap.slapd.caFile })],
   ])('recovers when slapd restarts while %s connections sit idle in the pool', async (_case, overrides) => {
     const sut = await buildSut({ pool_size: 4, ...overrides() });
     await Promise.all([login(sut, 'alice', alice.password), login(sut, 'bob', bob.password)]);
-    await slapd.stop();
-    await slapd.start();
+    await ldap.slapd.stop();
+    await ldap.slapd.start();
     expect((await login(sut, 'bob', bob.password)).kind).toBe('allow');
   });
 
@@ -223,13 +188,13 @@ describeIf('LDAP provider faults', () => {
   it('leaves no connection open after faults once closed', async () => {
     const sut = await buildSut({ pool_size: 4 });
     await login(sut, 'alice', alice.password);
-    await slapd.pause();
+    await ldap.slapd.pause();
     await Promise.allSettled([login(sut, 'alice', alice.password, 300), login(sut, 'bob', bob.password, 300)]);
-    slapd.resume();
+    ldap.slapd.resume();
     await login(sut, 'bob', bob.password);
     await sut.close!();
     expect(sut.openConnections).toBe(0);
-    const kernelCount = await settledConnectionsTo(slapd.ldapPort, 0);
+    const kernelCount = await settledConnectionsTo(ldap.slapd.ldapPort, 0);
     if (kernelCount !== undefined) expect(kernelCount).toBe(0);
   });
-});
+}, faultOptions);

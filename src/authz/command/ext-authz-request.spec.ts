@@ -1,16 +1,6 @@
 import { toLabels } from '../../common/labels.js';
-import type { ScopeRequest } from '../authorizer.js';
+import { pushPullRequest as request } from '../scope-request.fixtures.js';
 import { extAuthzInput } from './ext-authz-request.js';
-
-const request: ScopeRequest = {
-  account: 'alice',
-  type: 'repository',
-  name: 'team/app',
-  service: 'registry',
-  ip: '10.0.0.7',
-  labels: toLabels({ group: ['dev'] }),
-  actions: ['pull', 'push'],
-};
 
 describe(extAuthzInput.name, () => {
   it("uses docker_auth's field names and order", () => {
