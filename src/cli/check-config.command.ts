@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../config/config-issue.js';
 import { loadConfigFile } from '../config/config-loader.js';
-import { keySetOptions } from '../config/key-options.js';
-import { loadKeySet } from '../token/index.js';
+import { buildSnapshot, closeSnapshot } from '../config/snapshot.js';
 import { configPath, parseOptions, UsageError, type Command } from './command.js';
 
 export const checkConfigCommand: Command = {
@@ -12,6 +11,8 @@ export const checkConfigCommand: Command = {
 
 Validates the whole config and reports every problem with its path, e.g.
   acl[3].match.ip: invalid CIDR "10.0.0.0/33"
+It also loads the keys and sets up every provider and authorizer as \`serve\` would (scripts
+resolved, plugin modules imported, CA and password files read) without contacting any backend.
 Exits 0 when the config is valid (warnings are printed but allowed), 1 otherwise.`,
   async run(argv) {
     const { values, positionals } = parseOptions(argv, { config: { type: 'string' } }, true);
@@ -28,17 +29,17 @@ Exits 0 when the config is valid (warnings are printed but allowed), 1 otherwise
       throw err;
     }
     const { token } = loaded.config;
-    const at = (p: string): string => resolve(loaded.baseDir, p);
-    const missing = token.keys.filter((k) => !existsSync(at(k.key)));
-    const warnings = [...loaded.warnings];
+    const missing = token.keys.filter((k) => !existsSync(resolve(loaded.baseDir, k.key)));
+    let warnings = [...loaded.warnings];
     if (missing.length > 0 && token.generate_missing) {
       warnings.push('token keys are missing and will be generated at start (token.generate_missing)');
     } else {
       try {
-        const keys = await loadKeySet(keySetOptions(token, loaded.baseDir));
-        warnings.push(...keys.warnings);
+        const snapshot = await buildSnapshot(loaded);
+        warnings = [...snapshot.warnings];
+        await closeSnapshot(snapshot);
       } catch (err) {
-        process.stderr.write(`invalid config ${file}:\n  - ${err instanceof Error ? err.message : String(err)}\n`);
+        process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `invalid config ${file}:\n  - ${err instanceof Error ? err.message : String(err)}\n`);
         return 1;
       }
     }

@@ -39,6 +39,16 @@ describe('regauth CLI', () => {
     expect(sut.stdout).toContain('docker_auth format');
   });
 
+  it('check-config sets up the backends: a missing ext_auth script is named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regauth-cli-'));
+    regauth(['gen-key', '--key', join(dir, 'k.pem'), '--cert', join(dir, 'c.pem')]);
+    const file = join(dir, 'auth_config.yml');
+    writeFileSync(file, 'token: { issuer: x, certificate: c.pem, key: k.pem }\next_auth: { command: ./no-such-script.sh }\nacl: []\n');
+    const sut = regauth(['check-config', file]);
+    expect(sut.code).toBe(1);
+    expect(sut.stderr).toMatch(/ext_auth: .*no-such-script\.sh/);
+  });
+
   it('check-config names every bad key and exits 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'regauth-cli-'));
     const file = join(dir, 'bad.yml');
