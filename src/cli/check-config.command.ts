@@ -6,7 +6,7 @@ import { buildSnapshot, closeSnapshot } from '../config/snapshot.js';
 import { configPath, parseOptions, UsageError, type Command } from './command.js';
 
 export const checkConfigCommand: Command = {
-  summary: 'validate a config file (native or docker_auth) and its keys',
+  summary: 'validate a config file (native or docker_auth), its keys and backends',
   usage: `Usage: regauth check-config [FILE] [--config FILE]
 
 Validates the whole config and reports every problem with its path, e.g.
