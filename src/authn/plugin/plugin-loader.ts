@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createPluginCaller, type PluginCaller } from './plugin-call.js';
+import type { PluginOptions } from './plugin.schema.js';
 import { PluginError } from './plugin-error.js';
 
 type Exports = Record<string, unknown>;
@@ -48,4 +50,45 @@ export function pickFactory<F>(exports: Exports, name: 'createProvider' | 'creat
     throw new PluginError('bad_shape', spec, `must export a function ${name}(options, context); exports: ${Object.keys(exports).join(', ') || 'none'}`);
   }
   return factory as F;
+}
+
+/** A plugin instance whose required method exists, with the caller that bounds every call. */
+export interface PluginInstance<K extends string> {
+  readonly instance: Record<K, (...args: unknown[]) => unknown>;
+  readonly call: PluginCaller;
+  readonly close?: () => Promise<void>;
+}
+
+/**
+ * Imports the module, runs its factory with the configured options and checks the returned
+ * object has `method` — the part providers and authorizers written in JS share.
+ */
+export async function instantiatePlugin<K extends string>(
+  config: Pick<PluginOptions, 'module' | 'options' | 'timeout' | 'concurrency' | 'queue'>,
+  ctx: { readonly name: string; readonly baseDir: string },
+  factoryName: 'createProvider' | 'createAuthorizer',
+  method: K,
+  /** With its article, as the message shows it: "an authorize(request, ctx)". */
+  signature: string,
+): Promise<PluginInstance<K>> {
+  const spec = config.module;
+  const factory = pickFactory<(options: Record<string, unknown>, context: { name: string; baseDir: string }) => unknown>(
+    await importPlugin(spec, ctx.baseDir),
+    factoryName,
+    spec,
+  );
+  const instance: unknown = await factory({ ...config.options }, { name: ctx.name, baseDir: ctx.baseDir });
+  if (!hasFunction(instance, method)) {
+    throw new PluginError('bad_shape', spec, `${factoryName}() must return an object with ${signature} method`);
+  }
+  const close = hasFunction(instance, 'close') ? instance.close.bind(instance) : undefined;
+  return {
+    instance,
+    call: createPluginCaller(spec, config),
+    ...(close ? { close: async () => void (await close()) } : {}),
+  };
+}
+
+function hasFunction<K extends string>(value: unknown, key: K): value is Record<K, (...args: unknown[]) => unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[key] === 'function';
 }

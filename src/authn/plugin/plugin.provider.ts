@@ -2,10 +2,8 @@ import { toLabels } from '../../common/labels.js';
 import type { Secret } from '../../common/secret.js';
 import type { AuthResult, Provider, RequestContext } from '../provider.js';
 import type { ProviderBuildContext } from '../provider-registry.js';
-import type { ProviderFactory } from './plugin.contract.js';
 import { PluginError } from './plugin-error.js';
-import { createPluginCaller } from './plugin-call.js';
-import { importPlugin, pickFactory } from './plugin-loader.js';
+import { instantiatePlugin } from './plugin-loader.js';
 import type { PluginProviderConfig } from './plugin.schema.js';
 
 /**
@@ -15,20 +13,14 @@ import type { PluginProviderConfig } from './plugin.schema.js';
  */
 export async function createPluginProvider(config: PluginProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
   const spec = config.module;
-  const factory = pickFactory<ProviderFactory>(await importPlugin(spec, ctx.baseDir), 'createProvider', spec);
-  const instance: unknown = await factory({ ...config.options }, { name: ctx.name, baseDir: ctx.baseDir });
-  if (!hasFunction(instance, 'authenticate')) {
-    throw new PluginError('bad_shape', spec, 'createProvider() must return an object with an authenticate(user, password, ctx) method');
-  }
-  const callPlugin = createPluginCaller(spec, config);
-  const close = hasFunction(instance, 'close') ? instance.close.bind(instance) : undefined;
+  const { instance, call, close } = await instantiatePlugin(config, ctx, 'createProvider', 'authenticate', 'an authenticate(user, password, ctx)');
   return {
     name: ctx.name,
     async authenticate(user: string, password: Secret, req: RequestContext): Promise<AuthResult> {
-      const result = await callPlugin(req.signal, async (signal) => instance.authenticate(user, password, { ...req, signal }));
+      const result = await call(req.signal, async (signal) => instance.authenticate(user, password, { ...req, signal }));
       return checkResult(result, spec);
     },
-    ...(close ? { close: async () => void (await close()) } : {}),
+    ...(close ? { close } : {}),
   };
 }
 
@@ -44,8 +36,4 @@ function checkResult(result: unknown, spec: string): AuthResult {
     throw new PluginError('bad_result', spec, 'authenticate() returned an invalid account');
   }
   throw new PluginError('bad_result', spec, 'authenticate() must resolve to {kind: "allow" | "deny" | "no_match"}');
-}
-
-export function hasFunction<K extends string>(value: unknown, key: K): value is Record<K, (...args: unknown[]) => unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[key] === 'function';
 }
