@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { compileAcl, type CompiledAcl } from '../acl/index.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
 import type { Provider } from '../authn/provider.js';
@@ -10,7 +10,7 @@ import {
   createJwtSigner,
   createRefreshTokens,
   ensureRefreshSecret,
-  generateKeyAndCertificate,
+  ensureKeyPair,
   KeyLoadError,
   loadKeySet,
   parseRefreshSecret,
@@ -117,20 +117,11 @@ async function readSecret(file: string): Promise<Buffer> {
 async function generateMissingFiles(config: RegauthConfig, at: (p: string) => string): Promise<string[]> {
   const created: string[] = [];
   for (const key of config.token.keys) {
-    const keyPath = at(key.key);
-    if (existsSync(keyPath)) continue;
-    const pair = await generateKeyAndCertificate({ type: 'ec', curve: 'P-256', commonName: config.token.issuer, days: 365 });
-    await mkdir(dirname(keyPath), { recursive: true, mode: 0o700 });
-    await writeFile(keyPath, pair.keyPem, { mode: 0o600 });
-    created.push(keyPath);
-    if (key.certificate) {
-      await writeFile(at(key.certificate), pair.certPem, { mode: 0o644 });
-      created.push(at(key.certificate));
-    }
+    const files = await ensureKeyPair(at(key.key), key.certificate && at(key.certificate), config.token.issuer);
+    if (files.created) created.push(files.keyPath, ...(files.certPath ? [files.certPath] : []));
   }
   for (const file of config.token.refresh?.secrets ?? []) {
     if (existsSync(at(file))) continue;
-    await mkdir(dirname(at(file)), { recursive: true, mode: 0o700 });
     await ensureRefreshSecret(at(file));
     created.push(at(file));
   }

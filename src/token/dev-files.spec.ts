@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevKey, ensureRefreshSecret, parseRefreshSecret } from './dev-files.js';
+import { ensureKeyPair, ensureRefreshSecret, parseRefreshSecret } from './dev-files.js';
 import { loadKeySet } from './signing-keys.js';
 
 let root: string;
@@ -11,11 +11,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+const ensureDevKey = (dir: string) => ensureKeyPair(join(dir, 'dev-key.pem'), join(dir, 'dev-cert.pem'), 'regauth development token signer');
+
 function mode(path: string): number {
   return statSync(path).mode & 0o777;
 }
 
-describe(ensureDevKey.name, () => {
+describe(ensureKeyPair.name, () => {
   it('creates the folder and both files when none exist', async () => {
     const dir = join(root, 'keys', 'dev');
 
@@ -30,7 +32,7 @@ describe(ensureDevKey.name, () => {
     const files = await ensureDevKey(root);
 
     const keySet = await loadKeySet({
-      keys: [{ key: files.keyPath, certificate: files.certPath }],
+      keys: [{ key: files.keyPath, certificate: files.certPath! }],
       kidFormat: 'libtrust',
       x5c: true,
     });
@@ -51,7 +53,7 @@ describe(ensureDevKey.name, () => {
 
   it('refuses to make a new pair when only the key exists, and keeps the key', async () => {
     const files = await ensureDevKey(root);
-    rmSync(files.certPath);
+    rmSync(files.certPath!);
     const keyBefore = readFileSync(files.keyPath, 'utf8');
 
     await expect(ensureDevKey(root)).rejects.toThrow(/dev-cert\.pem is missing/);

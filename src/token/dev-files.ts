@@ -1,44 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { generateKeyAndCertificate } from './key-generation.js';
 import { MIN_REFRESH_SECRET_BYTES } from './refresh-token.js';
 
-export const DEV_KEY_FILE = 'dev-key.pem';
-export const DEV_CERT_FILE = 'dev-cert.pem';
-
-export interface DevKeyFiles {
+export interface KeyPairFiles {
   readonly created: boolean;
   readonly keyPath: string;
-  readonly certPath: string;
+  /** Absent when the config names no certificate for the key. */
+  readonly certPath?: string;
 }
 
 /**
- * Development convenience (`generate_missing`): a P-256 key and its self-signed certificate in
- * `dir`, made once at startup if neither exists. A key without its certificate (or the reverse) is
- * an error rather than overwritten: a key is never replaced behind the operator's back. Files are
- * created exclusively (`wx`), so a concurrent start fails instead of mixing two keys.
+ * Development convenience (`generate_missing`): a P-256 key (and its self-signed certificate,
+ * when a certificate path is configured), made once at startup if neither exists. A key without
+ * its certificate (or the reverse) is an error rather than overwritten: a key is never replaced
+ * behind the operator's back. Files are created exclusively (`wx`), so a concurrent start fails
+ * instead of mixing two keys.
  */
-export async function ensureDevKey(dir: string): Promise<DevKeyFiles> {
-  const keyPath = join(dir, DEV_KEY_FILE);
-  const certPath = join(dir, DEV_CERT_FILE);
-  const [hasKey, hasCert] = await Promise.all([exists(keyPath), exists(certPath)]);
-  if (hasKey && hasCert) return { created: false, keyPath, certPath };
+export async function ensureKeyPair(keyPath: string, certPath: string | undefined, commonName: string): Promise<KeyPairFiles> {
+  const [hasKey, hasCert] = await Promise.all([exists(keyPath), certPath === undefined ? false : exists(certPath)]);
+  const complete = certPath === undefined ? hasKey : hasKey && hasCert;
+  if (complete) return { created: false, keyPath, certPath };
   if (hasKey || hasCert) {
-    throw new Error(
-      `${hasKey ? certPath : keyPath} is missing but ${hasKey ? keyPath : certPath} exists; ` +
-        'restore the missing file or remove both to generate a new pair',
-    );
+    const [missing, present] = hasKey ? [certPath, keyPath] : [keyPath, certPath];
+    throw new Error(`${missing} is missing but ${present} exists; restore the missing file or remove both to generate a new pair`);
   }
-  const { keyPem, certPem } = await generateKeyAndCertificate({
-    type: 'ec',
-    curve: 'P-256',
-    commonName: 'regauth development token signer',
-    days: 365,
-  });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { keyPem, certPem } = await generateKeyAndCertificate({ type: 'ec', curve: 'P-256', commonName, days: 365 });
+  await mkdir(dirname(keyPath), { recursive: true, mode: 0o700 });
   await writeFile(keyPath, keyPem, { mode: 0o600, flag: 'wx' });
-  await writeFile(certPath, certPem, { mode: 0o644, flag: 'wx' });
+  if (certPath !== undefined) {
+    await mkdir(dirname(certPath), { recursive: true, mode: 0o700 });
+    await writeFile(certPath, certPem, { mode: 0o644, flag: 'wx' });
+  }
   return { created: true, keyPath, certPath };
 }
 
