@@ -1,41 +1,36 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAccessClaims, newJti } from './claims.js';
-import { createJwtSigner } from './jwt-signer.js';
-import { generateKeyAndCertificate } from './key-generation.js';
-import { keyIdFor } from './key-id.js';
-import { createRefreshTokens } from './refresh-token.js';
-import { loadKeySet } from './signing-keys.js';
-import type { AccessEntry, KeySet } from './token.types.js';
+import {
+  buildAccessClaims,
+  createJwtSigner,
+  createRefreshTokens,
+  generateKeyAndCertificate,
+  keyIdFor,
+  loadKeySet,
+  newJti,
+  type AccessEntry,
+  type KeySet,
+} from '../../src/token/index.js';
+import { startRegistry, type RunningRegistry } from '../support/registry-process.js';
+import { requireBinaries } from '../support/require-binary.js';
 
 /**
- * What a real registry 2.8 (Debian's docker-registry) accepts from this module: generated
- * certificates as rootcertbundle, libtrust kid, x5c, both algorithms. Skipped where the binary is
- * not installed, except in CI, where a missing binary must fail.
+ * What a real registry 2.8 (Debian's docker-registry) accepts from the token module: generated
+ * certificates as rootcertbundle, libtrust kid, x5c, both algorithms. Skipped loudly where the
+ * binary is not installed, except in CI, where a missing binary fails.
  */
-const registryInstalled = spawnSync('docker-registry', ['--version']).status === 0;
-const describeWithRegistry = registryInstalled || process.env['CI'] === 'true' ? describe : describe.skip;
+const { describeIf: describeWithRegistry } = requireBinaries(['docker-registry']);
 const issuer = 'Auth Service';
 const service = 'registry test';
 const pullApp: AccessEntry[] = [{ type: 'repository', name: 'team/app', actions: ['pull'] }];
 
 let dir: string;
-let registry: ChildProcess | undefined;
+let registry: RunningRegistry | undefined;
 let baseUrl: string;
 let trusted: KeySet;
 let untrusted: KeySet;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function keySetIn(prefix: string, types: ('ec' | 'rsa')[]): Promise<KeySet> {
   const keys = [];
@@ -48,18 +43,6 @@ async function keySetIn(prefix: string, types: ('ec' | 'rsa')[]): Promise<KeySet
     keys.push({ key, certificate });
   }
   return loadKeySet({ keys, kidFormat: 'libtrust', x5c: true });
-}
-
-async function waitUntilListening(): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await fetch(`${baseUrl}/v2/`);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error('registry did not start');
 }
 
 function claimsFor(access: AccessEntry[]) {
@@ -83,24 +66,12 @@ describeWithRegistry('tokens presented to registry 2.8', () => {
     trusted = await keySetIn('trusted', ['ec', 'rsa']);
     untrusted = await keySetIn('untrusted', ['ec']);
     writeFileSync(join(dir, 'bundle.pem'), trusted.bundlePem);
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, 'config.yml'),
-      JSON.stringify({
-        version: 0.1,
-        log: { level: 'error' },
-        storage: { inmemory: {} },
-        http: { addr: `127.0.0.1:${port}` },
-        auth: { token: { realm: 'http://127.0.0.1/auth', service, issuer, rootcertbundle: join(dir, 'bundle.pem') } },
-      }),
-    );
-    registry = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
-    await waitUntilListening();
+    registry = await startRegistry({ realm: 'http://127.0.0.1/auth', service, issuer, rootCertBundlePath: join(dir, 'bundle.pem') });
+    baseUrl = registry.url;
   });
 
-  afterAll(() => {
-    registry?.kill();
+  afterAll(async () => {
+    await registry?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
