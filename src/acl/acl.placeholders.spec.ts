@@ -1,6 +1,6 @@
 import { toLabels } from '../common/labels.js';
 import { compileAcl } from './acl.compiler.js';
-import { matches } from './acl-request.fixtures.js';
+import { matches } from './acl-request.fixture.js';
 import type { AclMatchConfig } from './acl.types.js';
 import type { CompiledAcl } from './compiled-acl.js';
 import { MAX_LABEL_COMBINATIONS } from './pattern.compiler.js';

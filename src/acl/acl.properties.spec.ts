@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { authorize } from './acl.authorizer.js';
 import { compileAcl } from './acl.compiler.js';
-import { matches, request } from './acl-request.fixtures.js';
+import { matches, request } from './acl-request.fixture.js';
 import { KNOWN_ACTIONS, type AclMatchConfig, type AclRuleConfig } from './acl.types.js';
 import type { CompiledAcl } from './compiled-acl.js';
 

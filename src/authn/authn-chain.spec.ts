@@ -1,7 +1,8 @@
 import { EMPTY_LABELS, toLabels } from '../common/labels.js';
 import { Secret } from '../common/secret.js';
 import { authenticate, ProviderFailure } from './authn-chain.js';
-import type { AuthResult, Provider, RequestContext } from './provider.js';
+import type { AuthResult, Provider } from './provider.js';
+import type { RequestContext } from '../common/request-context.js';
 
 const ctx: RequestContext = { requestId: 'r1', ip: null, service: 's', signal: new AbortController().signal };
 

@@ -1,6 +1,7 @@
 import type { Labels } from '../common/labels.js';
 import type { Secret } from '../common/secret.js';
-import type { Provider, RequestContext } from './provider.js';
+import type { Provider } from './provider.js';
+import type { RequestContext } from '../common/request-context.js';
 
 export type ChainResult =
   | { readonly kind: 'allow'; readonly provider: string; readonly account: string; readonly labels: Labels }

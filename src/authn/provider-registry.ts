@@ -1,26 +1,16 @@
 import type { z } from 'zod';
 import { backendName, createFromTable, schemasOf, type BackendType } from '../common/backend-table.js';
-import type { Provider } from './provider.js';
+import type { Provider, ProviderBuildContext } from './provider.js';
 import { staticProviderSchema } from './static/static.schema.js';
 import { createStaticProvider } from './static/static.provider.js';
-import { commandProviderSchema } from './command/command.schema.js';
-import { createCommandProvider } from './command/command.provider.js';
-import { httpProviderSchema } from './http/http.schema.js';
-import { createHttpProvider } from './http/http.provider.js';
-import { pluginProviderSchema } from './plugin/plugin.schema.js';
-import { createPluginProvider } from './plugin/plugin.provider.js';
+import { commandProviderSchema } from '../backends/command/command.schema.js';
+import { createCommandProvider } from '../backends/command/command.provider.js';
+import { httpProviderSchema } from '../backends/http/http.schema.js';
+import { createHttpProvider } from '../backends/http/http.provider.js';
+import { pluginProviderSchema } from '../backends/plugin/plugin.schema.js';
+import { createPluginProvider } from '../backends/plugin/plugin.provider.js';
 import { ldapProviderSchema } from './ldap/ldap.schema.js';
 import { createLdapProvider } from './ldap/ldap.provider.js';
-
-/** What a provider factory may need besides its own config. */
-export interface ProviderBuildContext {
-  /** Folder of the config file: relative paths in provider configs resolve against it. */
-  readonly baseDir: string;
-  /** Name given to the instance: its `name`, else `<type>#<index>`; used in logs and refresh tokens. */
-  readonly name: string;
-  /** Start-up warnings (e.g. TLS verification off) for the log; providers fall back to process warnings. */
-  readonly warn?: (message: string) => void;
-}
 
 function providerType<S extends z.ZodType>(t: BackendType<S, ProviderBuildContext, Provider>): BackendType<S, ProviderBuildContext, Provider> {
   return t;

@@ -1,4 +1,5 @@
 import type { Labels } from '../common/labels.js';
+import type { RequestContext } from '../common/request-context.js';
 import type { Secret } from '../common/secret.js';
 
 /**
@@ -15,14 +16,6 @@ export type AuthResult =
   | { readonly kind: 'deny' }
   | { readonly kind: 'no_match' };
 
-export interface RequestContext {
-  readonly requestId: string;
-  readonly ip: string | null;
-  readonly service: string;
-  /** Aborts at the request's deadline; backends pass it to sockets and child processes. */
-  readonly signal: AbortSignal;
-}
-
 export interface Provider {
   readonly name: string;
   authenticate(user: string, password: Secret, ctx: RequestContext): Promise<AuthResult>;
@@ -33,4 +26,14 @@ export interface Provider {
    */
   lookup?(account: string, ctx: RequestContext): Promise<AuthResult | { readonly kind: 'unknown' }>;
   close?(): Promise<void>;
+}
+
+/** What a provider factory may need besides its own config. */
+export interface ProviderBuildContext {
+  /** Folder of the config file: relative paths in provider configs resolve against it. */
+  readonly baseDir: string;
+  /** Name given to the instance: its `name`, else `<type>#<index>`; used in logs and refresh tokens. */
+  readonly name: string;
+  /** Start-up warnings (e.g. TLS verification off) for the log; providers fall back to process warnings. */
+  readonly warn?: (message: string) => void;
 }

@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import { backendName, createFromTable, schemasOf, type BackendType } from '../common/backend-table.js';
 import type { Authorizer, AuthorizerBuildContext } from './authorizer.js';
-import { commandAuthorizerSchema } from './command/command-authorizer.schema.js';
-import { createCommandAuthorizer } from './command/command.authorizer.js';
-import { httpAuthorizerSchema } from './http/http-authorizer.schema.js';
-import { createHttpAuthorizer } from './http/http.authorizer.js';
-import { pluginAuthorizerSchema } from './plugin/plugin-authorizer.schema.js';
-import { createPluginAuthorizer } from './plugin/plugin.authorizer.js';
+import { commandAuthorizerSchema } from '../backends/command/command-authorizer.schema.js';
+import { createCommandAuthorizer } from '../backends/command/command.authorizer.js';
+import { httpAuthorizerSchema } from '../backends/http/http-authorizer.schema.js';
+import { createHttpAuthorizer } from '../backends/http/http.authorizer.js';
+import { pluginAuthorizerSchema } from '../backends/plugin/plugin-authorizer.schema.js';
+import { createPluginAuthorizer } from '../backends/plugin/plugin.authorizer.js';
 
 function authorizerType<S extends z.ZodType>(t: BackendType<S, AuthorizerBuildContext, Authorizer>): BackendType<S, AuthorizerBuildContext, Authorizer> {
   return t;

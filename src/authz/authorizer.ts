@@ -1,5 +1,5 @@
 import type { AclRequest } from '../acl/acl.types.js';
-import type { RequestContext } from '../authn/provider.js';
+import type { RequestContext } from '../common/request-context.js';
 
 /**
  * One authorization backend asked about one requested resource (docker_auth's ext_authz runs

@@ -1,5 +1,5 @@
 import { compileAcl, type AclRuleConfig, type CompiledAcl } from '../acl/index.js';
-import type { RequestContext } from '../authn/provider.js';
+import type { RequestContext } from '../common/request-context.js';
 import { toLabels } from '../common/labels.js';
 import type { Authorizer, AuthzDecision, ScopeRequest } from './authorizer.js';
 import { AuthorizerFailure, authorizeScope } from './authz-chain.js';

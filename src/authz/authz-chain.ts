@@ -1,5 +1,5 @@
 import { authorize as aclAuthorize, type CompiledAcl } from '../acl/index.js';
-import type { RequestContext } from '../authn/provider.js';
+import type { RequestContext } from '../common/request-context.js';
 import type { Authorizer, ScopeRequest } from './authorizer.js';
 
 /** What the chain decided for one scope and who decided it (`null`: nobody, nothing granted). */

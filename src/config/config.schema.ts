@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { providerSchemas } from '../authn/provider-registry.js';
 import { authorizerSchemas } from '../authz/authorizer-registry.js';
-import { duration } from './duration.js';
+import { duration } from '../common/duration.js';
 
 /**
  * The one source of truth for the native config: TypeScript types, defaults and the JSON Schema

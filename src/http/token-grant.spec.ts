@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuthResult, Provider, RequestContext } from '../authn/provider.js';
+import type { AuthResult, Provider } from '../authn/provider.js';
+import type { RequestContext } from '../common/request-context.js';
 import { toLabels } from '../common/labels.js';
 import { Secret } from '../common/secret.js';
 import { loadConfigFile } from '../config/config-loader.js';

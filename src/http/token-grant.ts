@@ -1,5 +1,5 @@
 import { authenticate, lookup, ProviderFailure } from '../authn/authn-chain.js';
-import type { RequestContext } from '../authn/provider.js';
+import type { RequestContext } from '../common/request-context.js';
 import { AuthorizerFailure, authorizeScope } from '../authz/authz-chain.js';
 import { EMPTY_LABELS, type Labels } from '../common/labels.js';
 import { Secret } from '../common/secret.js';

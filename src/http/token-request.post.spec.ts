@@ -1,6 +1,6 @@
 import { MAX_PASSWORD_BYTES } from './basic-auth.js';
 import { parseTokenRequest } from './token-request.js';
-import { basic, errorOf, grantOf, post, requestOf } from './token-request.fixtures.js';
+import { basic, errorOf, grantOf, post, requestOf } from './token-request.fixture.js';
 
 describe(`${parseTokenRequest.name} (OAuth2 POST)`, () => {
   describe('POST password grant', () => {

@@ -1,4 +1,4 @@
-import { basic, errorOf, get, grantOf, post, requestOf } from './token-request.fixtures.js';
+import { basic, errorOf, get, grantOf, post, requestOf } from './token-request.fixture.js';
 import { parseTokenRequest } from './token-request.js';
 
 describe(parseTokenRequest.name, () => {

@@ -1,7 +1,7 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadKeySet } from './signing-keys.js';
-import { file, issuesOf, options, text, useKeyFiles } from './signing-keys.fixtures.js';
+import { file, issuesOf, options, text, useKeyFiles } from './signing-keys.fixture.js';
 
 const DAY_MS = 86_400_000;
 

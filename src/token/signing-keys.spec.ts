@@ -1,7 +1,7 @@
 import { distributionThumbprint, libtrustKeyId } from './key-id.js';
 import { KeyLoadError } from './key-load-error.js';
 import { loadKeySet } from './signing-keys.js';
-import { issuesOf, options, publicKeyOf, useKeyFiles } from './signing-keys.fixtures.js';
+import { issuesOf, options, publicKeyOf, useKeyFiles } from './signing-keys.fixture.js';
 
 useKeyFiles();
 

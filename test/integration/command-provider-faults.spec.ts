@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandError } from '../../src/authn/command/command-error.js';
+import { CommandError } from '../../src/backends/command/command-error.js';
 import { OverloadedError } from '../../src/common/concurrency-limiter.js';
 import { Secret } from '../../src/common/secret.js';
 import { environmentOf, script } from '../support/scripts/leftover-processes.js';

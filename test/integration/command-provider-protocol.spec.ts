@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandError } from '../../src/authn/command/command-error.js';
+import { CommandError } from '../../src/backends/command/command-error.js';
 import { Secret } from '../../src/common/secret.js';
 import { script } from '../support/scripts/leftover-processes.js';
 import { rejection } from '../support/settled.js';

@@ -1,6 +1,7 @@
-import { createCommandProvider } from '../../src/authn/command/command.provider.js';
-import { commandProviderSchema } from '../../src/authn/command/command.schema.js';
-import type { Provider, RequestContext } from '../../src/authn/provider.js';
+import { createCommandProvider } from '../../src/backends/command/command.provider.js';
+import { commandProviderSchema } from '../../src/backends/command/command.schema.js';
+import type { Provider } from '../../src/authn/provider.js';
+import type { RequestContext } from '../../src/common/request-context.js';
 import { commandConfig, useCommandWork, type CommandWork } from '../support/command-work.fixture.js';
 
 /** Command providers (docker_auth's ext_auth) on the test scripts, for the command-provider specs. */

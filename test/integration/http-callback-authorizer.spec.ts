@@ -1,8 +1,8 @@
-import { CallbackError } from '../../src/authn/http/callback-error.js';
+import { CallbackError } from '../../src/backends/http/callback-error.js';
 import type { ScopeRequest } from '../../src/authz/authorizer.js';
-import { httpAuthorizerSchema } from '../../src/authz/http/http-authorizer.schema.js';
-import { createHttpAuthorizer } from '../../src/authz/http/http.authorizer.js';
-import { pushPullRequest } from '../../src/authz/scope-request.fixtures.js';
+import { httpAuthorizerSchema } from '../../src/backends/http/http-authorizer.schema.js';
+import { createHttpAuthorizer } from '../../src/backends/http/http.authorizer.js';
+import { pushPullRequest } from '../../src/authz/scope-request.fixture.js';
 import { answerJson, redirectTo } from '../support/callback-server.js';
 import { rejection } from '../support/settled.js';
 import { ctx, useCallbackServer } from './http-callback.fixture.js';

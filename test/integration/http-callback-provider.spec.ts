@@ -1,4 +1,4 @@
-import { CallbackError } from '../../src/authn/http/callback-error.js';
+import { CallbackError } from '../../src/backends/http/callback-error.js';
 import { OverloadedError } from '../../src/common/concurrency-limiter.js';
 import { Secret } from '../../src/common/secret.js';
 import { answerJson, answerLate, answerText, dripBody, hugeBody, redirectTo, type CallbackServer } from '../support/callback-server.js';

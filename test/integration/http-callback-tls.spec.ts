@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { httpProviderSchema } from '../../src/authn/http/http.schema.js';
+import { httpProviderSchema } from '../../src/backends/http/http.schema.js';
 import { Secret } from '../../src/common/secret.js';
 import { answerJson, startCallbackServer, type CallbackServer } from '../support/callback-server.js';
 import { rejection } from '../support/settled.js';

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpProviderSchema } from '../../src/authn/http/http.schema.js';
-import { createHttpProvider } from '../../src/authn/http/http.provider.js';
-import type { Provider, RequestContext } from '../../src/authn/provider.js';
+import { httpProviderSchema } from '../../src/backends/http/http.schema.js';
+import { createHttpProvider } from '../../src/backends/http/http.provider.js';
+import type { Provider } from '../../src/authn/provider.js';
+import type { RequestContext } from '../../src/common/request-context.js';
 import { startCallbackServer, type CallbackServer } from '../support/callback-server.js';
 
 /** A scripted callback service on loopback and the HTTP providers and authorizers that call it. */

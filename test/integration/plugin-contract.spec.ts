@@ -91,7 +91,7 @@ authn: [{ type: plugin, module: ./closing.mjs }]
     // Jest's module registry ignores query strings, so this runs the built loader in plain Node,
     // where ESM caching by URL is the behaviour that matters.
     const file = join(work.dir, 'changing.mjs');
-    const loader = fileURLToPath(new URL('../../dist/authn/plugin/plugin-loader.js', import.meta.url));
+    const loader = fileURLToPath(new URL('../../dist/backends/plugin/plugin-loader.js', import.meta.url));
     const program = `
       import { utimesSync, writeFileSync } from 'node:fs';
       import { importPlugin } from ${JSON.stringify(loader)};

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { PluginError } from '../../src/authn/plugin/plugin-error.js';
+import { PluginError } from '../../src/backends/plugin/plugin-error.js';
 import { Secret } from '../../src/common/secret.js';
 import { ConfigError } from '../../src/config/config-issue.js';
 import { loadConfigFile } from '../../src/config/config-loader.js';

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pluginProviderSchema } from '../../src/authn/plugin/plugin.schema.js';
-import { createPluginProvider } from '../../src/authn/plugin/plugin.provider.js';
-import type { Provider, RequestContext } from '../../src/authn/provider.js';
+import { pluginProviderSchema } from '../../src/backends/plugin/plugin.schema.js';
+import { createPluginProvider } from '../../src/backends/plugin/plugin.provider.js';
+import type { Provider } from '../../src/authn/provider.js';
+import type { RequestContext } from '../../src/common/request-context.js';
 import type { Authorizer, ScopeRequest } from '../../src/authz/authorizer.js';
-import { pluginAuthorizerSchema } from '../../src/authz/plugin/plugin-authorizer.schema.js';
-import { createPluginAuthorizer } from '../../src/authz/plugin/plugin.authorizer.js';
+import { pluginAuthorizerSchema } from '../../src/backends/plugin/plugin-authorizer.schema.js';
+import { createPluginAuthorizer } from '../../src/backends/plugin/plugin.authorizer.js';
 import { toLabels } from '../../src/common/labels.js';
 
 /** JS plugin modules written into a work folder, loaded as providers and authorizers. */

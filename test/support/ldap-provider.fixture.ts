@@ -1,6 +1,7 @@
 import { createLdapProvider, type LdapProvider } from '../../src/authn/ldap/ldap.provider.js';
 import { ldapProviderSchema } from '../../src/authn/ldap/ldap.schema.js';
-import type { AuthResult, RequestContext } from '../../src/authn/provider.js';
+import type { AuthResult } from '../../src/authn/provider.js';
+import type { RequestContext } from '../../src/common/request-context.js';
 import { Secret } from '../../src/common/secret.js';
 import { SERVICE_ACCOUNT, SUFFIX } from './slapd-directory.js';
 import { requireSlapd, startSlapd, type RunningSlapd } from './slapd.js';

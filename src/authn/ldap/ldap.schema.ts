@@ -1,6 +1,6 @@
 import { FilterParser } from 'ldapts';
 import { z } from 'zod';
-import { duration } from '../../config/duration.js';
+import { duration } from '../../common/duration.js';
 import { parseDn } from './ldap-dn.js';
 import { compileTemplate } from './ldap-escape.js';
 

@@ -1,6 +1,7 @@
 import bcrypt from 'bcrypt';
 import { Secret } from '../../common/secret.js';
-import type { Provider, RequestContext } from '../provider.js';
+import type { Provider } from '../provider.js';
+import type { RequestContext } from '../../common/request-context.js';
 import { createStaticProvider } from './static.provider.js';
 import { staticProviderSchema } from './static.schema.js';
 

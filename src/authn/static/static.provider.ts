@@ -1,8 +1,7 @@
 import bcrypt from 'bcrypt';
 import { toLabels, type Labels } from '../../common/labels.js';
 import type { Secret } from '../../common/secret.js';
-import type { AuthResult, Provider } from '../provider.js';
-import type { ProviderBuildContext } from '../provider-registry.js';
+import type { AuthResult, Provider, ProviderBuildContext } from '../provider.js';
 import type { StaticProviderConfig } from './static.schema.js';
 
 /** bcrypt reads at most 72 bytes; a longer password would be checked by its prefix only. */

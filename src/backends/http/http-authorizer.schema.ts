@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpCallbackOptionsShape } from '../../authn/http/http.schema.js';
+import { httpCallbackOptionsShape } from './http.schema.js';
 
 export const httpAuthorizerSchema = z.strictObject({
   type: z.literal('http'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commandOptionsShape } from '../../authn/command/command.schema.js';
+import { commandOptionsShape } from './command.schema.js';
 
 export const commandAuthorizerSchema = z.strictObject({
   type: z.literal('command'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/duration.js';
+import { duration } from '../../common/duration.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

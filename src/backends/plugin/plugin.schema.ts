@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/duration.js';
+import { duration } from '../../common/duration.js';
 
 /** Options shared by plugin providers and plugin authorizers. */
 export const pluginOptionsShape = {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { toLabels } from '../../common/labels.js';
 import type { Secret } from '../../common/secret.js';
-import type { AuthResult, Provider, RequestContext } from '../provider.js';
-import type { ProviderBuildContext } from '../provider-registry.js';
+import type { AuthResult, Provider, ProviderBuildContext } from '../../authn/provider.js';
+import type { RequestContext } from '../../common/request-context.js';
 import { CallbackError } from './callback-error.js';
 import { createCallbackClient } from './callback-client.js';
 import type { HttpProviderConfig } from './http.schema.js';

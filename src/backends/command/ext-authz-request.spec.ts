@@ -1,5 +1,5 @@
 import { toLabels } from '../../common/labels.js';
-import { pushPullRequest as request } from '../scope-request.fixtures.js';
+import { pushPullRequest as request } from '../../authz/scope-request.fixture.js';
 import { extAuthzInput } from './ext-authz-request.js';
 
 describe(extAuthzInput.name, () => {

@@ -1,8 +1,8 @@
-import type { RequestContext } from '../../authn/provider.js';
-import { PluginError } from '../../authn/plugin/plugin-error.js';
-import { instantiatePlugin } from '../../authn/plugin/plugin-loader.js';
-import { parseActionsAnswer } from '../actions-answer.js';
-import type { Authorizer, AuthorizerBuildContext, AuthzDecision, ScopeRequest } from '../authorizer.js';
+import type { RequestContext } from '../../common/request-context.js';
+import { PluginError } from './plugin-error.js';
+import { instantiatePlugin } from './plugin-loader.js';
+import { parseActionsAnswer } from '../../authz/actions-answer.js';
+import type { Authorizer, AuthorizerBuildContext, AuthzDecision, ScopeRequest } from '../../authz/authorizer.js';
 import type { PluginAuthorizerConfig } from './plugin-authorizer.schema.js';
 
 /**

@@ -1,7 +1,7 @@
 import { EMPTY_LABELS, toLabels, type Labels } from '../../common/labels.js';
 import type { Secret } from '../../common/secret.js';
-import type { AuthResult, Provider, RequestContext } from '../provider.js';
-import type { ProviderBuildContext } from '../provider-registry.js';
+import type { AuthResult, Provider, ProviderBuildContext } from '../../authn/provider.js';
+import type { RequestContext } from '../../common/request-context.js';
 import { CommandError } from './command-error.js';
 import { createCommandRunner } from './command-runner.js';
 import type { CommandProviderConfig } from './command.schema.js';

@@ -1,8 +1,8 @@
-import type { RequestContext } from '../../authn/provider.js';
-import { CallbackError } from '../../authn/http/callback-error.js';
-import { createCallbackClient } from '../../authn/http/callback-client.js';
-import { parseActionsAnswer } from '../actions-answer.js';
-import type { Authorizer, AuthorizerBuildContext, AuthzDecision, ScopeRequest } from '../authorizer.js';
+import type { RequestContext } from '../../common/request-context.js';
+import { CallbackError } from './callback-error.js';
+import { createCallbackClient } from './callback-client.js';
+import { parseActionsAnswer } from '../../authz/actions-answer.js';
+import type { Authorizer, AuthorizerBuildContext, AuthzDecision, ScopeRequest } from '../../authz/authorizer.js';
 import type { HttpAuthorizerConfig } from './http-authorizer.schema.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ScopeRequest } from '../authorizer.js';
+import type { ScopeRequest } from '../../authz/authorizer.js';
 
 /**
  * The JSON docker_auth's ext_authz writes to the command's stdin (its AuthRequestInfo, Go field

@@ -1,9 +1,9 @@
-import type { RequestContext } from '../../authn/provider.js';
-import { CommandError } from '../../authn/command/command-error.js';
-import { createCommandRunner } from '../../authn/command/command-runner.js';
-import { describeExit, maskedStderr } from '../../authn/command/exit-report.js';
-import { parseActionsAnswer } from '../actions-answer.js';
-import type { Authorizer, AuthorizerBuildContext, AuthzDecision, ScopeRequest } from '../authorizer.js';
+import type { RequestContext } from '../../common/request-context.js';
+import { CommandError } from './command-error.js';
+import { createCommandRunner } from './command-runner.js';
+import { describeExit, maskedStderr } from './exit-report.js';
+import { parseActionsAnswer } from '../../authz/actions-answer.js';
+import type { Authorizer, AuthorizerBuildContext, AuthzDecision, ScopeRequest } from '../../authz/authorizer.js';
 import type { CommandAuthorizerConfig } from './command-authorizer.schema.js';
 import { extAuthzInput } from './ext-authz-request.js';
 

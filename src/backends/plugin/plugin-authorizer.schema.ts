@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pluginOptionsShape } from '../../authn/plugin/plugin.schema.js';
+import { pluginOptionsShape } from './plugin.schema.js';
 
 export const pluginAuthorizerSchema = z.strictObject({
   type: z.literal('plugin'),

@@ -1,7 +1,7 @@
 import { toLabels } from '../../common/labels.js';
 import type { Secret } from '../../common/secret.js';
-import type { AuthResult, Provider, RequestContext } from '../provider.js';
-import type { ProviderBuildContext } from '../provider-registry.js';
+import type { AuthResult, Provider, ProviderBuildContext } from '../../authn/provider.js';
+import type { RequestContext } from '../../common/request-context.js';
 import { PluginError } from './plugin-error.js';
 import { instantiatePlugin } from './plugin-loader.js';
 import type { PluginProviderConfig } from './plugin.schema.js';
