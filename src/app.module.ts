@@ -1,20 +1,46 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { CONFIG_FILE, ConfigReloader } from './config/config-reloader.js';
+import { EnvironmentModule, RuntimeEnvironment } from './config/environment.js';
 import { SnapshotStore } from './config/snapshot-store.js';
+import type { Snapshot } from './config/snapshot.js';
+import { TokenGrantService } from './grant/token-grant.service.js';
 import { AuthController } from './http/auth.controller.js';
+import { HttpErrorFilter } from './http/http-error.filter.js';
 import { MetaController } from './http/meta.controller.js';
-import { LOGGER } from './http/tokens.js';
-import type { Logger } from './observability/logger.js';
+import { ProcessLifecycle } from './lifecycle/process-lifecycle.js';
+import { createLogger, LOGGER, type Logger, type LogLevel } from './observability/logger.js';
 
-/** The snapshot store and logger are built before Nest starts, so a bad config never half-boots. */
+export interface AppOptions {
+  /** Built before Nest starts, so a bad config never half-boots the app. */
+  readonly snapshot: Snapshot;
+  /** Read again on every reload. */
+  readonly configFile: string;
+  /** A ready logger (tests capture lines), else one at `logLevel`, REGAUTH_LOG_LEVEL or log.level. */
+  readonly logger?: Logger;
+  readonly logLevel?: LogLevel;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(store: SnapshotStore, logger: Logger): DynamicModule {
+  static forRoot(options: AppOptions): DynamicModule {
     return {
       module: AppModule,
+      imports: [EnvironmentModule.forRoot()],
       controllers: [AuthController, MetaController],
       providers: [
-        { provide: SnapshotStore, useValue: store },
-        { provide: LOGGER, useValue: logger },
+        { provide: SnapshotStore, useFactory: () => new SnapshotStore(options.snapshot) },
+        { provide: CONFIG_FILE, useValue: options.configFile },
+        {
+          provide: LOGGER,
+          inject: [RuntimeEnvironment],
+          useFactory: (env: RuntimeEnvironment): Logger =>
+            options.logger ?? createLogger(options.logLevel ?? env.logLevel() ?? options.snapshot.config.log.level),
+        },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        ConfigReloader,
+        TokenGrantService,
+        ProcessLifecycle,
       ],
     };
   }

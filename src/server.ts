@@ -5,16 +5,17 @@ import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
-import { HttpErrorFilter } from './http/http-error.filter.js';
-import { loadConfigFile } from './config/config-loader.js';
+import { loadConfigFile, type LoadedConfig } from './config/config-loader.js';
+import { ConfigReloader } from './config/config-reloader.js';
 import { splitAddr } from './config/listen-addr.js';
 import { buildSnapshot, closeSnapshot, type Snapshot } from './config/snapshot.js';
 import { SnapshotStore } from './config/snapshot-store.js';
-import { createLogger, type Logger, type LogLevel } from './observability/logger.js';
+import { LOGGER, type Logger, type LogLevel } from './observability/logger.js';
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:5001 (path_prefix not included). */
   readonly url: string;
+  readonly app: NestFastifyApplication;
   readonly snapshot: () => Snapshot;
   /** Rebuilds the snapshot from the config file; on any error the old one keeps serving. */
   reload(): Promise<void>;
@@ -33,19 +34,14 @@ export interface StartOptions {
 /** Bodies are tiny forms; anything bigger is not a token request. */
 const BODY_LIMIT = 64 * 1024;
 
-export async function startServer(opts: StartOptions): Promise<RunningServer> {
-  const loaded = await loadConfigFile(opts.configFile);
-  const logger = opts.logger ?? createLogger(opts.logLevel ?? loaded.config.log.level);
-  const snapshot = await buildSnapshot(loaded);
-  for (const file of snapshot.generated) logger.warn({ file }, 'generated development key material (token.generate_missing); do not use it in production');
-  for (const warning of snapshot.warnings) logger.warn(warning);
-  const store = new SnapshotStore(snapshot);
+/** The Fastify adapter for a loaded config: what must be fixed before the server exists. */
+export function createAdapter(loaded: LoadedConfig): FastifyAdapter {
   const { server } = loaded.config;
-
-  const https = server.certificate && server.key
-    ? { cert: readFileSync(resolve(loaded.baseDir, server.certificate)), key: readFileSync(resolve(loaded.baseDir, server.key)) }
-    : undefined;
-  const adapter = new FastifyAdapter({
+  const https =
+    server.certificate && server.key
+      ? { cert: readFileSync(resolve(loaded.baseDir, server.certificate)), key: readFileSync(resolve(loaded.baseDir, server.key)) }
+      : undefined;
+  return new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     trustProxy: server.trusted_proxies.length > 0 ? [...server.trusted_proxies] : false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -53,38 +49,55 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     exposeHeadRoutes: false,
     ...(https ? { https } : {}),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(store, logger), adapter, {
-    logger: nestLogger(logger),
-    abortOnError: false,
-  });
-  if (server.path_prefix) app.setGlobalPrefix(server.path_prefix);
-  app.useGlobalFilters(new HttpErrorFilter(logger));
-  app.enableShutdownHooks([]);
+}
 
-  const [host, port] = splitAddr(server.addr);
-  await app.listen(opts.port ?? port, opts.host ?? host);
+/**
+ * Loads and checks the whole config, builds the first snapshot, then starts Nest on Fastify.
+ * A config error is thrown before Nest exists. Signals are not touched here (see ProcessLifecycle).
+ */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const loaded = await loadConfigFile(opts.configFile);
+  const snapshot = await buildSnapshot(loaded);
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ snapshot, configFile: opts.configFile, logger: opts.logger, logLevel: opts.logLevel }),
+      createAdapter(loaded),
+      { bufferLogs: true, abortOnError: false },
+    );
+  } catch (err) {
+    await closeSnapshot(snapshot);
+    throw err;
+  }
+  const logger = app.get<Logger>(LOGGER);
+  app.useLogger(nestLogger(logger));
+  for (const file of snapshot.generated) logger.warn({ file }, 'generated development key material (token.generate_missing); do not use it in production');
+  for (const warning of snapshot.warnings) logger.warn(warning);
+  const { server } = loaded.config;
+  if (server.path_prefix) app.setGlobalPrefix(server.path_prefix);
+
+  const [configHost, configPort] = splitAddr(server.addr);
+  const host = opts.host ?? configHost;
+  try {
+    await app.listen(opts.port ?? configPort, host);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   const address = app.getHttpServer().address();
-  const boundPort = typeof address === 'object' && address ? address.port : (opts.port ?? port);
-  const urlHost = (opts.host ?? host) === '0.0.0.0' || (opts.host ?? host) === '::' ? '127.0.0.1' : (opts.host ?? host);
-  const url = `${https ? 'https' : 'http'}://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${boundPort}`;
+  const boundPort = typeof address === 'object' && address ? address.port : (opts.port ?? configPort);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const scheme = server.certificate ? 'https' : 'http';
+  const url = `${scheme}://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${boundPort}`;
   logger.info({ url, config: loaded.file, format: loaded.format, kid: snapshot.keys.signer.kid, alg: snapshot.keys.signer.alg }, 'regauth listening');
 
+  const store = app.get(SnapshotStore);
   return {
     url,
+    app,
     snapshot: () => store.current,
-    async reload() {
-      const next = await buildSnapshot(await loadConfigFile(opts.configFile));
-      const previous = store.swap(next);
-      logger.info({ kid: next.keys.signer.kid }, 'config reloaded');
-      for (const warning of next.warnings) logger.warn(warning);
-      // Requests that started on the old snapshot may still be using its providers.
-      setTimeout(() => void closeSnapshot(previous), previous.config.server.request_timeout).unref();
-    },
-    async close() {
-      await app.close();
-      await closeSnapshot(store.current);
-      logger.flush?.();
-    },
+    reload: () => app.get(ConfigReloader).reload(),
+    close: () => app.close(),
   };
 }
 

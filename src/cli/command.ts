@@ -1,3 +1,4 @@
+import { readEnvironment } from '../config/environment.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface Command {
@@ -17,7 +18,7 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-/** `--config FILE`, else REGAUTH_CONFIG, else the development default. */
-export function configPath(flag: string | undefined, fallback = 'config/default.yml'): string {
-  return flag ?? process.env.REGAUTH_CONFIG ?? fallback;
+/** `--config FILE`, else REGAUTH_CONFIG, else the development default (see RuntimeEnvironment). */
+export async function configPath(flag: string | undefined): Promise<string> {
+  return (await readEnvironment()).configFile(flag);
 }

@@ -33,7 +33,7 @@ match. Example:
     const parsed = parseScopes(positionals);
     if (!parsed.ok) throw new UsageError(parsed.error);
 
-    const loaded = await loadConfigFile(configPath(values.config));
+    const loaded = await loadConfigFile(await configPath(values.config));
     const { config } = loaded;
     const acl = compileAcl(config.acl, 'acl', aclOptions(loaded.format)).acl;
     const labels = mergeLabels(staticLabels(config, values.account), parseLabelFlags(values.label));

@@ -5,7 +5,7 @@ import { keySetOptions } from '../config/key-options.js';
 import { splitAddr } from '../config/listen-addr.js';
 import { loadKeySet } from '../token/index.js';
 import { configPath, parseOptions, UsageError, type Command } from './command.js';
-import { realmFor, registrySnippet } from './registry-snippet.js';
+import { realmFor, registrySnippet } from '../token/registry-snippet.js';
 
 export const registryConfigCommand: Command = {
   summary: 'print the registry auth.token snippet and write its certificate bundle',
@@ -21,7 +21,7 @@ the URL clients use to reach this server (default: derived from server.addr).`,
       realm: { type: 'string' },
       service: { type: 'string' },
     });
-    const loaded = await loadConfigFile(configPath(values.config));
+    const loaded = await loadConfigFile(await configPath(values.config));
     const { token, server, services } = loaded.config;
     const keys = await loadKeySet(keySetOptions(token, loaded.baseDir));
     if (!keys.bundlePem) throw new UsageError('no key has a certificate: configure token.keys[].certificate (see regauth gen-key)');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { providerSchemas } from '../authn/provider-registry.js';
 import { authorizerSchemas } from '../authz/authorizer-registry.js';
 import { duration } from '../common/duration.js';
+import { LOG_LEVELS } from '../observability/logger.js';
 
 /**
  * The one source of truth for the native config: TypeScript types, defaults and the JSON Schema
@@ -93,7 +94,7 @@ export const configSchema = z.strictObject({
     .default([])
     .describe('Authorizers asked, in order, about scopes the ACL does not decide (docker_auth ext_authz)'),
   log: z
-    .strictObject({ level: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info') })
+    .strictObject({ level: z.enum(LOG_LEVELS).default('info') })
     .default({ level: 'info' }),
 });
 

@@ -1,11 +1,15 @@
-import type { Snapshot } from './snapshot.js';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { closeSnapshot, type Snapshot } from './snapshot.js';
 
 /**
  * Holds the snapshot in force. A request reads `current` once and uses that object to the end,
- * so a swap never mixes two configs within one request.
+ * so a swap never mixes two configs within one request. Nest calls `onApplicationShutdown` after
+ * the HTTP server has drained, so backends close only once no request can use them.
  */
-export class SnapshotStore {
+export class SnapshotStore implements OnApplicationShutdown {
   #current: Snapshot;
+  #generation = 1;
+  readonly #retiring = new Map<Snapshot, NodeJS.Timeout>();
 
   constructor(initial: Snapshot) {
     this.#current = initial;
@@ -15,10 +19,31 @@ export class SnapshotStore {
     return this.#current;
   }
 
-  /** Installs a fully built snapshot and returns the one it replaces (the caller closes it). */
-  swap(next: Snapshot): Snapshot {
+  /** 1 for the snapshot built at start, +1 per successful reload. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Installs a fully built snapshot. The one it replaces is closed once the longest request that
+   * may have started on it (its own request_timeout) is over.
+   */
+  swap(next: Snapshot): void {
     const previous = this.#current;
     this.#current = next;
-    return previous;
+    this.#generation += 1;
+    const timer = setTimeout(() => {
+      this.#retiring.delete(previous);
+      void closeSnapshot(previous);
+    }, previous.config.server.request_timeout);
+    timer.unref();
+    this.#retiring.set(previous, timer);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const retiring = [...this.#retiring.entries()];
+    this.#retiring.clear();
+    for (const [, timer] of retiring) clearTimeout(timer);
+    await Promise.all([this.#current, ...retiring.map(([snapshot]) => snapshot)].map(closeSnapshot));
   }
 }

@@ -2,24 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SnapshotStore } from '../config/snapshot-store.js';
-import type { Logger } from '../observability/logger.js';
+import { TokenGrantService, type GrantAudit } from '../grant/token-grant.service.js';
+import { LOGGER, type Logger } from '../observability/logger.js';
 import { clientIp } from './client-ip.js';
-import { errorBody, statusOf, UNAUTHORIZED, type HttpError } from './http-errors.js';
-import { LOGGER } from './tokens.js';
-import { grantToken, type GrantAudit } from './token-grant.js';
+import { refusalResponse, sendRefusal, type Refusal } from './refusal-table.js';
 import { parseTokenRequest } from './token-request.js';
 
 type Params = Record<string, string | string[] | undefined>;
 
 /**
  * `/auth` and `/auth/token` (registry `autoredirect` uses the latter), GET and OAuth2 POST.
- * The controller only adapts HTTP: parsing and granting are plain functions.
+ * The controller only adapts HTTP: parsing is a pure function, granting is TokenGrantService,
+ * and refusal-table.ts decides how every refusal is answered.
  */
 @Controller()
 export class AuthController {
   constructor(
     @Inject(SnapshotStore) private readonly store: SnapshotStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(TokenGrantService) private readonly grants: TokenGrantService,
   ) {}
 
   @Get(['auth', 'auth/token'])
@@ -45,40 +46,33 @@ export class AuthController {
     const isForm = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '');
     if (method === 'POST' && (!isForm || body === undefined || body === null || typeof body !== 'object')) {
       audit({ outcome: 'bad_request', reason: 'POST body is not a form' });
-      return this.fail(reply, { kind: 'bad_request', message: 'expected an application/x-www-form-urlencoded body' }, token.issuer);
+      return this.refuse(reply, { code: 'not_form' }, token.issuer);
     }
     const parsed = parseTokenRequest({ method, query: req.query as Params, body, authorization: authorizationHeaders(req.raw.rawHeaders) });
     if (!parsed.ok) {
-      const error: HttpError =
-        parsed.code === 'empty_credentials'
-          ? UNAUTHORIZED
-          : { kind: parsed.code === 'unsupported_grant_type' ? 'unsupported_grant_type' : 'bad_request', message: parsed.message };
-      audit({ outcome: error.kind === 'unauthorized' ? 'denied' : 'bad_request', reason: parsed.message });
-      return this.fail(reply, error, token.issuer);
+      audit({ outcome: parsed.code === 'empty_credentials' ? 'denied' : 'bad_request', reason: parsed.message });
+      return this.refuse(reply, parsed, token.issuer);
     }
 
     const signal = AbortSignal.timeout(server.request_timeout);
     let outcome;
     try {
-      outcome = await grantToken(snapshot, parsed.request, { requestId, ip, service: parsed.request.service ?? '', signal });
+      outcome = await this.grants.grant(snapshot, parsed.request, { requestId, ip, service: parsed.request.service ?? '', signal });
     } catch (err) {
       this.logger.error({ request_id: requestId, err }, 'token request failed');
       audit({ outcome: 'backend_error', reason: 'internal error' });
-      return this.fail(reply, { kind: 'internal', message: 'internal error' }, token.issuer);
+      return this.refuse(reply, { code: 'internal' }, token.issuer);
     }
     audit(outcome.audit);
     if (!outcome.ok) {
       if (outcome.audit.outcome === 'backend_error') this.logger.warn({ request_id: requestId, reason: outcome.audit.reason }, 'backend failure');
-      return this.fail(reply, outcome.error, token.issuer, outcome.retryAfter);
+      return this.refuse(reply, outcome.refusal, token.issuer);
     }
     void reply.code(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').type('application/json').send(outcome.body);
   }
 
-  private fail(reply: FastifyReply, error: HttpError, issuer: string, retryAfter?: number): void {
-    reply.code(statusOf(error.kind)).header('Cache-Control', 'no-store').type('application/json');
-    if (error.kind === 'unauthorized') reply.header('WWW-Authenticate', `Basic realm="${issuer.replace(/["\\]/g, '')}"`);
-    if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
-    void reply.send(errorBody(error));
+  private refuse(reply: FastifyReply, refusal: Refusal, issuer: string): void {
+    sendRefusal(reply, refusalResponse(refusal, issuer));
   }
 }
 

@@ -1,29 +1,33 @@
-import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../observability/logger.js';
-import { errorBody, errorForStatus, statusOf, type HttpError } from './http-errors.js';
+import { SnapshotStore } from '../config/snapshot-store.js';
+import { LOGGER, type Logger } from '../observability/logger.js';
+import { refusalForStatus, refusalResponse, sendRefusal } from './refusal-table.js';
 
 const TOKEN_PATH = /\/auth(\/token)?\/?(\?|$)/;
 
 /**
  * Everything the controllers do not answer themselves — unknown routes, other methods, bodies
  * the framework refuses, unexpected exceptions — gets the same JSON error shape as the token
- * endpoint, with fixed messages: no echoed URL, no framework internals, no stack.
+ * endpoint, with fixed messages: no echoed URL, no framework internals, no stack. Registered as
+ * APP_FILTER, so Nest builds it with its dependencies.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SnapshotStore) private readonly store: SnapshotStore,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     let status = statusFrom(exception);
+    // Fastify answers 404 for a method it has no route for; on the token paths that is a 405.
     if (status === 404 && TOKEN_PATH.test(req.url)) status = 405;
-    const error: HttpError = errorForStatus(status);
-    if (statusOf(error.kind) >= 500) this.logger.error({ err: exception, method: req.method }, 'unhandled error');
-    reply.code(statusOf(error.kind)).header('Cache-Control', 'no-store').type('application/json');
-    if (error.kind === 'method_not_allowed') reply.header('Allow', 'GET, POST');
-    void reply.send(errorBody(error));
+    const response = refusalResponse(refusalForStatus(status), this.store.current.config.token.issuer);
+    if (response.status >= 500) this.logger.error({ err: exception, method: req.method }, 'unhandled error');
+    sendRefusal(reply, response);
   }
 }
 

@@ -1,7 +1,6 @@
 /**
- * Why a token request was refused before any provider ran. All answer 400 except
- * `empty_credentials`, which answers 401: an empty user or password is a failed login, not a
- * malformed request (security rule 2), and clients show 401 as "wrong password".
+ * Why a token request was refused before any provider ran. Parsing names the reason only; the
+ * HTTP answer for each code is in refusal-table.ts.
  */
 export type ParseErrorCode =
   /** A single-valued parameter (`service`, `account`, …) appeared more than once. */
@@ -33,11 +32,10 @@ export type ParseErrorCode =
 
 export interface ParseError {
   readonly ok: false;
-  readonly status: 400 | 401;
   readonly code: ParseErrorCode;
   readonly message: string;
 }
 
 export function parseError(code: ParseErrorCode, message: string): ParseError {
-  return { ok: false, status: code === 'empty_credentials' ? 401 : 400, code, message };
+  return { ok: false, code, message };
 }

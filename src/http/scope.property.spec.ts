@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { KNOWN_ACTIONS } from '../acl/acl.types.js';
-import { MAX_SCOPES_PER_REQUEST, parseScopes, type RequestedScope } from './scope.js';
+import type { RequestedScope } from '../grant/token-request.types.js';
+import { MAX_SCOPES_PER_REQUEST, parseScopes } from './scope.js';
 
 const scopesOf = (...values: string[]): RequestedScope[] => {
   const result = parseScopes(values);

@@ -1,4 +1,5 @@
-import { MAX_SCOPE_BYTES, MAX_SCOPES_PER_REQUEST, parseScopes, type RequestedScope } from './scope.js';
+import type { RequestedScope } from '../grant/token-request.types.js';
+import { MAX_SCOPE_BYTES, MAX_SCOPES_PER_REQUEST, parseScopes } from './scope.js';
 
 const scopesOf = (...values: string[]): RequestedScope[] => {
   const result = parseScopes(values);

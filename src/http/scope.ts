@@ -1,4 +1,5 @@
 import { KNOWN_ACTIONS } from '../acl/acl.types.js';
+import type { RequestedScope } from '../grant/token-request.types.js';
 import { isValidRepositoryName } from './repository-name.js';
 
 /** Caps per request (security rule 10, checklist item 48): tokens stay small, parsing stays cheap. */
@@ -6,26 +7,6 @@ export const MAX_SCOPES_PER_REQUEST = 32;
 export const MAX_SCOPE_BYTES = 512;
 /** Keeps the JWT within proxy header limits (checklist item 6: about 6 KiB with x5c). */
 export const MAX_SCOPE_TOTAL_BYTES = 4096;
-
-/**
- * One requested resource, after merging every piece that names the same (type, name).
- * `valid: false` means "grant nothing, still answer 200": the registry decides what to refuse,
- * and every Go client treats an error from the token server as fatal (checklist item 47).
- */
-export interface RequestedScope {
-  /** Without class: `repository(plugin)` is `repository`; the registry ignores classes. */
-  readonly type: string;
-  /** Byte for byte as requested: the registry matches names exactly (checklist item 40). */
-  readonly name: string;
-  /** The pieces that were merged into this entry, as sent, without repeats. */
-  readonly raw: string[];
-  /** Known actions only, de-duplicated, sorted. */
-  readonly actions: string[];
-  /** Requested actions outside `pull`, `push`, `delete`, `*`; dropped, for the caller to log. */
-  readonly unknownActions: string[];
-  readonly valid: boolean;
-  readonly invalidReason?: string;
-}
 
 export type ScopeParseResult = { readonly ok: true; readonly scopes: RequestedScope[] } | { readonly ok: false; readonly error: string };
 

@@ -1,4 +1,6 @@
-import { parseTokenRequest, type TokenRequest, type TokenRequestInput } from './token-request.js';
+import type { TokenRequest } from '../grant/token-request.types.js';
+import { statusOf } from './refusal-table.js';
+import { parseTokenRequest, type TokenRequestInput } from './token-request.js';
 
 /** Shared builders for the token-request specs. */
 export type Params = Record<string, string | string[] | undefined>;
@@ -20,7 +22,7 @@ export const requestOf = (input: TokenRequestInput): TokenRequest => {
 export const errorOf = (input: TokenRequestInput): { status: number; code: string } => {
   const result = parseTokenRequest(input);
   if (result.ok) throw new Error('expected the request to be refused');
-  return { status: result.status, code: result.code };
+  return { status: statusOf(result.code), code: result.code };
 };
 export const grantOf = (request: TokenRequest) => ({
   grant: request.grant,

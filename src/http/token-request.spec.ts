@@ -114,9 +114,9 @@ describe(parseTokenRequest.name, () => {
       expect(errorOf(post(body)).code).toBe('duplicate_parameter');
     });
 
-    it('refuses an unparsable scope with 400 and says why', () => {
+    it('refuses an unparsable scope as invalid_scope and says why', () => {
       const result = parseTokenRequest(get({ scope: 'repository:a' }, basic('alice', 'pw')));
-      expect(result).toMatchObject({ ok: false, status: 400, code: 'invalid_scope', message: expect.stringContaining('type:name:actions') });
+      expect(result).toMatchObject({ ok: false, code: 'invalid_scope', message: expect.stringContaining('type:name:actions') });
     });
 
     it('accepts a scope that parses but grants nothing', () => {

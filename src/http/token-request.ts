@@ -1,7 +1,8 @@
 import { Secret } from '../common/secret.js';
 import { checkCredentials, parseAuthorization } from './basic-auth.js';
 import { parseError, type ParseError, type ParseErrorCode } from './parse-error.js';
-import { parseScopes, type RequestedScope } from './scope.js';
+import type { TokenRequest } from '../grant/token-request.types.js';
+import { parseScopes } from './scope.js';
 
 type Params = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -13,22 +14,6 @@ export interface TokenRequestInput {
   readonly body?: Params | null;
   /** Every `Authorization` value: pass an array to have duplicates refused. */
   readonly authorization: string | readonly string[] | undefined;
-}
-
-export interface TokenRequest {
-  /** `anonymous` is "no credentials at all"; it is never the fallback for bad ones. */
-  readonly grant: 'password' | 'refresh_token' | 'anonymous';
-  readonly user?: string;
-  readonly password?: Secret;
-  readonly refreshToken?: Secret;
-  /** undefined when missing or empty (ggcr sends `service=` when the challenge had none). */
-  readonly service?: string;
-  readonly scopes: RequestedScope[];
-  /** A refresh token is asked for: `offline_token=true` (GET) or `access_type=offline` (POST). */
-  readonly offline: boolean;
-  readonly clientId?: string;
-  /** The `account` parameter as sent; for the audit log only, never an identity. */
-  readonly account?: string;
 }
 
 export type TokenRequestResult = { readonly ok: true; readonly request: TokenRequest } | ParseError;

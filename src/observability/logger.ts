@@ -1,7 +1,11 @@
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
-export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
+
+/** Nest injection token for the logger (a value, not a class). */
+export const LOGGER = Symbol('regauth.logger');
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Structured JSON logs. Redaction lives here, in the logger itself, so no call site can leak a

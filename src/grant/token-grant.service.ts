@@ -1,13 +1,12 @@
+import { Injectable } from '@nestjs/common';
 import { authenticate, lookup, ProviderFailure } from '../authn/authn-chain.js';
-import type { RequestContext } from '../common/request-context.js';
 import { AuthorizerFailure, authorizeScope } from '../authz/authz-chain.js';
 import { EMPTY_LABELS, type Labels } from '../common/labels.js';
+import type { RequestContext } from '../common/request-context.js';
 import { Secret } from '../common/secret.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { buildAccessClaims, newJti, tokenResponse, type AccessEntry } from '../token/index.js';
-import { UNAUTHORIZED, UNAVAILABLE, type HttpError } from './http-errors.js';
-import type { RequestedScope } from './scope.js';
-import type { TokenRequest } from './token-request.js';
+import type { RequestedScope, TokenRequest } from './token-request.types.js';
 
 export interface Identity {
   readonly account: string; // "" for anonymous
@@ -30,90 +29,108 @@ export interface GrantAudit {
   reason?: string;
 }
 
+/**
+ * Why a grant was refused, as a domain code: src/http/refusal-table.ts alone decides the status,
+ * body and headers each one gets. `message` is safe to show the client; codes whose answer must
+ * not depend on the cause (unauthorized, backend_unavailable) have a fixed text there instead.
+ */
+export type GrantRefusalCode = 'service_required' | 'unknown_service' | 'unauthorized' | 'backend_unavailable';
+
+export interface GrantRefusal {
+  readonly code: GrantRefusalCode;
+  readonly message?: string;
+}
+
 export type GrantOutcome =
   | { readonly ok: true; readonly body: Record<string, unknown>; readonly audit: GrantAudit }
-  | { readonly ok: false; readonly error: HttpError; readonly audit: GrantAudit; readonly retryAfter?: number };
+  | { readonly ok: false; readonly refusal: GrantRefusal; readonly audit: GrantAudit };
 
 /**
  * The request path after parsing: pick the service, establish the identity (credentials,
- * refresh token or anonymous), evaluate each scope, sign. Pure apart from the providers it calls.
+ * refresh token or anonymous), evaluate each scope, sign. Stateless: everything comes from the
+ * snapshot the caller read at the start of the request.
  */
-export async function grantToken(snapshot: Snapshot, req: TokenRequest, ctx: RequestContext, now = Date.now()): Promise<GrantOutcome> {
-  const service = pickService(snapshot, req.service);
-  if (typeof service !== 'string') return { ok: false, error: service, audit: { outcome: 'bad_request', reason: service.message } };
-  const context: RequestContext = { ...ctx, service };
+@Injectable()
+export class TokenGrantService {
+  async grant(snapshot: Snapshot, req: TokenRequest, ctx: RequestContext, now = Date.now()): Promise<GrantOutcome> {
+    const service = pickService(snapshot, req.service);
+    if (typeof service !== 'string') return { ok: false, refusal: service, audit: { outcome: 'bad_request', reason: service.message } };
+    const context: RequestContext = { ...ctx, service };
 
-  let identity: Identity | Denial;
-  try {
-    identity = await establishIdentity(snapshot, req, context, now);
-  } catch (err) {
-    if (err instanceof ProviderFailure) {
-      return { ok: false, error: UNAVAILABLE, retryAfter: 5, audit: { outcome: 'backend_error', provider: err.provider, reason: err.message } };
+    let identity: Identity | Denial;
+    try {
+      identity = await establishIdentity(snapshot, req, context, now);
+    } catch (err) {
+      if (err instanceof ProviderFailure) {
+        return { ok: false, refusal: UNAVAILABLE, audit: { outcome: 'backend_error', provider: err.provider, reason: err.message } };
+      }
+      throw err;
     }
-    throw err;
-  }
-  if ('denied' in identity) {
-    return { ok: false, error: UNAUTHORIZED, audit: { outcome: 'denied', account: identity.account ?? req.user ?? '', reason: identity.reason } };
-  }
+    if ('denied' in identity) {
+      return { ok: false, refusal: UNAUTHORIZED, audit: { outcome: 'denied', account: identity.account ?? req.user ?? '', reason: identity.reason } };
+    }
 
-  const access: AccessEntry[] = [];
-  try {
-    for (const scope of req.scopes) access.push(await grantScope(snapshot, scope, identity, context));
-  } catch (err) {
-    if (err instanceof AuthorizerFailure) {
-      return {
-        ok: false,
-        error: UNAVAILABLE,
-        retryAfter: 5,
-        audit: { outcome: 'backend_error', account: identity.account, provider: identity.provider, authorizer: err.authorizer, reason: err.message },
-      };
+    const access: AccessEntry[] = [];
+    try {
+      for (const scope of req.scopes) access.push(await grantScope(snapshot, scope, identity, context));
+    } catch (err) {
+      if (err instanceof AuthorizerFailure) {
+        return {
+          ok: false,
+          refusal: UNAVAILABLE,
+          audit: { outcome: 'backend_error', account: identity.account, provider: identity.provider, authorizer: err.authorizer, reason: err.message },
+        };
+      }
+      throw err;
     }
-    throw err;
-  }
-  // Entries that grant nothing are left out (checklist item 30 allows it): they would only make
-  // the token bigger, and invalid scopes could otherwise copy long junk names into it.
-  const granted = access.filter((a) => a.actions.length > 0);
-  const jti = newJti();
-  const claims = buildAccessClaims({
-    issuer: snapshot.config.token.issuer,
-    subject: identity.account,
-    audience: service,
-    access: granted,
-    now,
-    ttlSeconds: snapshot.config.token.expiration,
-    jti,
-  });
-  const body: Record<string, unknown> = { ...tokenResponse(snapshot.signer.sign(claims), claims) };
-  if (req.offline && req.grant === 'password' && snapshot.refresh && identity.provider) {
-    body.refresh_token = snapshot.refresh.issue({ subject: identity.account, service, provider: identity.provider, now });
-  }
-  return {
-    ok: true,
-    body,
-    audit: {
-      outcome: 'granted',
-      account: identity.account,
-      provider: identity.provider,
-      requested: req.scopes.flatMap((s) => s.raw),
-      granted: granted.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
-      ...ignoredScopes(req.scopes),
+    // Entries that grant nothing are left out (checklist item 30 allows it): they would only make
+    // the token bigger, and invalid scopes could otherwise copy long junk names into it.
+    const granted = access.filter((a) => a.actions.length > 0);
+    const jti = newJti();
+    const claims = buildAccessClaims({
+      issuer: snapshot.config.token.issuer,
+      subject: identity.account,
+      audience: service,
+      access: granted,
+      now,
+      ttlSeconds: snapshot.config.token.expiration,
       jti,
-    },
-  };
+    });
+    const body: Record<string, unknown> = { ...tokenResponse(snapshot.signer.sign(claims), claims) };
+    if (req.offline && req.grant === 'password' && snapshot.refresh && identity.provider) {
+      body.refresh_token = snapshot.refresh.issue({ subject: identity.account, service, provider: identity.provider, now });
+    }
+    return {
+      ok: true,
+      body,
+      audit: {
+        outcome: 'granted',
+        account: identity.account,
+        provider: identity.provider,
+        requested: req.scopes.flatMap((s) => s.raw),
+        granted: granted.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
+        ...ignoredScopes(req.scopes),
+        jti,
+      },
+    };
+  }
 }
 
-function pickService(snapshot: Snapshot, requested: string | undefined): string | HttpError {
+const UNAUTHORIZED: GrantRefusal = { code: 'unauthorized' };
+const UNAVAILABLE: GrantRefusal = { code: 'backend_unavailable' };
+
+function pickService(snapshot: Snapshot, requested: string | undefined): string | GrantRefusal {
   const allowed = snapshot.config.services;
   if (allowed.length === 0) {
     // A token for audience "" is refused by every registry; say so now rather than let the
     // client fail later with an opaque 401 from the registry.
-    return requested ?? { kind: 'bad_request', message: 'service is required (the registry\'s auth.token.service)' };
+    return requested ?? { code: 'service_required', message: "service is required (the registry's auth.token.service)" };
   }
   if (requested === undefined) {
     if (allowed.length === 1) return allowed[0]!;
-    return { kind: 'bad_request', message: `service is required (one of: ${allowed.join(', ')})` };
+    return { code: 'service_required', message: `service is required (one of: ${allowed.join(', ')})` };
   }
-  return allowed.includes(requested) ? requested : { kind: 'bad_request', message: `unknown service "${requested}"` };
+  return allowed.includes(requested) ? requested : { code: 'unknown_service', message: `unknown service "${requested}"` };
 }
 
 /** Why a request was refused with 401: for the audit line only, never for the client. */

@@ -1,2 +1,0 @@
-/** Nest injection tokens for values that are not classes. */
-export const LOGGER = Symbol('regauth.logger');

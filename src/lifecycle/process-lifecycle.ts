@@ -1,0 +1,74 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type INestApplication,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { ConfigReloader } from '../config/config-reloader.js';
+import { LOGGER, type Logger } from '../observability/logger.js';
+
+/** Signals that stop the server; Nest drains HTTP, runs the shutdown hooks, then exits 0. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'];
+
+/**
+ * The one owner of process signals. Only `regauth serve` calls `ownSignals`: an app embedded in a
+ * test or another program leaves the process's signals alone.
+ * - SIGTERM/SIGINT: Nest's shutdown hooks close the HTTP server (in-flight requests finish),
+ *   then SnapshotStore closes the backends, then the process exits 0.
+ * - SIGHUP: ConfigReloader reloads (serialised there); the process keeps running.
+ * - Every other signal keeps Node's default behaviour.
+ * Nest's `enableShutdownHooks()` without a list would take every signal, SIGHUP included, and
+ * stop the server on a reload request; the list here is explicit for that reason.
+ */
+@Injectable()
+export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  #stopping = false;
+  readonly #onHangup = (): void => this.hangup();
+
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ConfigReloader) private readonly reloader: ConfigReloader,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  /**
+   * A response finished while stopping closes its connection. The HTTP server stops only when
+   * every connection is gone, and a keep-alive connection whose request was in flight when the
+   * stop began would otherwise stay open until the client or the keep-alive timeout drops it.
+   */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onSend', async (_req, reply) => {
+      if (this.#stopping) void reply.header('Connection', 'close');
+    });
+  }
+
+  static ownSignals(app: INestApplication): void {
+    app.enableShutdownHooks(STOP_SIGNALS, { useProcessExit: true });
+    process.on('SIGHUP', app.get(ProcessLifecycle).#onHangup);
+  }
+
+  beforeApplicationShutdown(signal?: string): void {
+    this.#stopping = true;
+    if (signal) this.logger.info({ signal }, 'stopping: finishing in-flight requests');
+  }
+
+  onApplicationShutdown(): void {
+    process.removeListener('SIGHUP', this.#onHangup);
+    this.logger.flush();
+  }
+
+  private hangup(): void {
+    if (this.#stopping) {
+      this.logger.warn('SIGHUP ignored: the server is stopping');
+      return;
+    }
+    this.logger.info({ signal: 'SIGHUP' }, 'reloading config');
+    // A failed reload is logged by the reloader and leaves the running config in place.
+    this.reloader.reload().catch(() => undefined);
+  }
+}
