@@ -1,5 +1,5 @@
 import { compileGrant } from './action.grant.js';
-import { KNOWN_ACTIONS, type AclRuleConfig, type ConfigIssue } from './acl.types.js';
+import type { AclMatchConfig, AclRuleConfig, ConfigIssue } from './acl.types.js';
 import type { CompiledAcl, CompiledRule } from './compiled-acl.js';
 import { parseIpRule, type IpRule } from './ip.matcher.js';
 import { LruCache } from './lru.cache.js';
@@ -9,9 +9,6 @@ import { PATTERN_FIELDS, type PatternField } from './template.parser.js';
 /** Substituted patterns kept compiled per ACL; bounds memory whatever clients send. */
 const PATTERN_CACHE_SIZE = 1024;
 
-const ENTRY_KEYS: ReadonlySet<string> = new Set(['match', 'actions', 'comment']);
-const MATCH_KEYS: ReadonlySet<string> = new Set([...PATTERN_FIELDS, 'ip', 'labels']);
-const KNOWN: ReadonlySet<string> = new Set(KNOWN_ACTIONS);
 /** Keys `toLabels` drops: a condition on them could never hold. */
 const UNREACHABLE_LABELS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -21,83 +18,48 @@ export interface AclCompilation {
   readonly warnings: string[];
 }
 
-/**
- * Compiles and validates an `acl` list, reporting every problem at once. Input is typed but may
- * come straight from YAML, so shapes are checked too. When there is any issue the returned ACL
- * has no entries, so a caller that ignores issues grants nothing instead of running with a
- * deny entry missing.
- */
 export interface AclOptions {
   /**
    * Our `**` glob extension (crosses `/`). Off for docker_auth-format configs: Go's path.Match
    * reads `**` as `*`, and a migrated rule must not grant more than it did there.
    */
   readonly globstar?: boolean;
+  /**
+   * A `${field:N}` that can never be resolved (no such regex or group). `error` (native configs)
+   * refuses the config; `never_match` (docker_auth configs) loads it with a warning and the rule
+   * never matches, which is what docker_auth does with it.
+   */
+  readonly unresolvedCaptures?: 'error' | 'never_match';
 }
 
+/**
+ * Compiles an `acl` list that the config schema has already shaped (keys, action names), and
+ * checks what a schema cannot: patterns, placeholders, addresses. Every problem is reported at
+ * once. When there is any issue the returned ACL has no entries, so a caller that ignores issues
+ * grants nothing instead of running with a deny entry missing.
+ */
 export function compileAcl(rules: readonly AclRuleConfig[], path = 'acl', options: AclOptions = {}): AclCompilation {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
-  if (!Array.isArray(rules)) {
-    return { acl: { rules: [] }, issues: [{ path, message: 'must be a list of entries' }], warnings };
-  }
   const patterns: PatternOptions = { cache: new LruCache(PATTERN_CACHE_SIZE), globstar: options.globstar ?? true };
+  const captures = options.unresolvedCaptures ?? 'error';
   const compiled: CompiledRule[] = [];
   rules.forEach((entry, index) => {
-    const rule = compileEntry(entry as unknown, index, `${path}[${index}]`, patterns, issues, warnings);
-    if (rule) compiled.push(rule);
+    const at = `${path}[${index}]`;
+    warnAboutActions(entry.actions, at, warnings);
+    const before = issues.length;
+    const conditions = compileMatch(entry.match, `${at}.match`, patterns, issues);
+    if (conditions === null || issues.length > before) return;
+    if (conditions.unresolved.length > 0) {
+      if (captures === 'error') return void issues.push(...conditions.unresolved);
+      // docker_auth loads such a rule and it simply never matches; dropping it does the same.
+      for (const problem of conditions.unresolved) warnings.push(`${problem.path}: ${problem.message}; the rule never matches`);
+      return;
+    }
+    const { unresolved: _, ...matchers } = conditions;
+    compiled.push({ index, ...(entry.comment !== undefined ? { comment: entry.comment } : {}), grant: compileGrant(entry.actions), ...matchers });
   });
   return { acl: { rules: issues.length > 0 ? [] : compiled }, issues, warnings };
-}
-
-function compileEntry(
-  entry: unknown,
-  index: number,
-  at: string,
-  patterns: PatternOptions,
-  issues: ConfigIssue[],
-  warnings: string[],
-): CompiledRule | null {
-  if (!isRecord(entry)) {
-    issues.push({ path: at, message: 'must be a mapping with match and actions' });
-    return null;
-  }
-  const before = issues.length;
-  for (const key of Object.keys(entry)) if (!ENTRY_KEYS.has(key)) issues.push({ path: `${at}.${key}`, message: 'unknown key' });
-  const actions = checkActions(entry['actions'], `${at}.actions`, issues);
-  const comment = entry['comment'];
-  if (comment !== undefined && typeof comment !== 'string') issues.push({ path: `${at}.comment`, message: 'must be a string' });
-  const match = entry['match'];
-  if (match === undefined) issues.push({ path: `${at}.match`, message: 'required (use {} to match everything)' });
-  else if (!isRecord(match)) issues.push({ path: `${at}.match`, message: 'must be a mapping' });
-  const conditions = isRecord(match) ? compileMatch(match, `${at}.match`, patterns, issues) : null;
-  if (actions) warnAboutActions(actions, at, warnings);
-  if (issues.length > before || actions === null || conditions === null) return null;
-  return {
-    index,
-    ...(typeof comment === 'string' ? { comment } : {}),
-    grant: compileGrant(actions),
-    ...conditions,
-  };
-}
-
-function checkActions(value: unknown, at: string, issues: ConfigIssue[]): string[] | null {
-  if (value === undefined) {
-    issues.push({ path: at, message: 'required (use [] for an explicit deny)' });
-    return null;
-  }
-  if (!Array.isArray(value)) {
-    issues.push({ path: at, message: 'must be a list' });
-    return null;
-  }
-  let ok = true;
-  value.forEach((action: unknown, i) => {
-    if (typeof action !== 'string' || !KNOWN.has(action)) {
-      issues.push({ path: `${at}[${i}]`, message: `unknown action ${JSON.stringify(action)} (known: ${KNOWN_ACTIONS.join(', ')})` });
-      ok = false;
-    }
-  });
-  return ok ? (value as string[]) : null;
 }
 
 function warnAboutActions(actions: readonly string[], at: string, warnings: string[]): void {
@@ -109,11 +71,10 @@ function warnAboutActions(actions: readonly string[], at: string, warnings: stri
   }
 }
 
-type Conditions = Pick<CompiledRule, 'ip' | 'fields' | 'labels' | 'captureSources'>;
+type Conditions = Pick<CompiledRule, 'ip' | 'fields' | 'labels' | 'captureSources'> & { readonly unresolved: ConfigIssue[] };
 
-function compileMatch(match: Record<string, unknown>, at: string, patterns: PatternOptions, issues: ConfigIssue[]): Conditions | null {
+function compileMatch(match: AclMatchConfig, at: string, patterns: PatternOptions, issues: ConfigIssue[]): Conditions | null {
   const before = issues.length;
-  for (const key of Object.keys(match)) if (!MATCH_KEYS.has(key)) issues.push({ path: `${at}.${key}`, message: 'unknown key' });
 
   const fields: { field: PatternField; pattern: Pattern }[] = [];
   for (const field of PATTERN_FIELDS) {
@@ -123,38 +84,29 @@ function compileMatch(match: Record<string, unknown>, at: string, patterns: Patt
   }
 
   const labels: { key: string; pattern: Pattern }[] = [];
-  const rawLabels = match['labels'];
-  if (rawLabels !== undefined) {
-    if (!isRecord(rawLabels)) issues.push({ path: `${at}.labels`, message: 'must be a mapping of label name to pattern' });
-    else
-      for (const [key, value] of Object.entries(rawLabels)) {
-        if (UNREACHABLE_LABELS.has(key) || key === '') {
-          issues.push({ path: `${at}.labels.${key}`, message: 'label name can never be present on a user' });
-          continue;
-        }
-        const pattern = patternAt(value, `${at}.labels.${key}`, patterns, issues);
-        if (pattern) labels.push({ key, pattern });
-      }
+  for (const [key, value] of Object.entries(match.labels ?? {})) {
+    if (UNREACHABLE_LABELS.has(key) || key === '') {
+      issues.push({ path: `${at}.labels.${key}`, message: 'label name can never be present on a user' });
+      continue;
+    }
+    const pattern = patternAt(value, `${at}.labels.${key}`, patterns, issues);
+    if (pattern) labels.push({ key, pattern });
   }
 
   let ip: IpRule | null = null;
-  if (match['ip'] !== undefined) {
-    const text = match['ip'];
-    ip = typeof text === 'string' ? parseIpRule(text) : null;
-    if (ip === null) issues.push({ path: `${at}.ip`, message: `invalid IP address or CIDR ${JSON.stringify(text)}` });
+  if (match.ip !== undefined) {
+    ip = parseIpRule(match.ip);
+    if (ip === null) issues.push({ path: `${at}.ip`, message: `invalid IP address or CIDR ${JSON.stringify(match.ip)}` });
   }
 
-  const captureSources = checkCaptures(fields, labels, at, issues);
   if (issues.length > before) return null;
+  const unresolved: ConfigIssue[] = [];
+  const captureSources = checkCaptures(fields, labels, at, unresolved);
   fields.sort((a, b) => Number(a.pattern.template.dynamic) - Number(b.pattern.template.dynamic));
-  return { ip, fields, labels, captureSources };
+  return { ip, fields, labels, captureSources, unresolved };
 }
 
-function patternAt(value: unknown, at: string, patterns: PatternOptions, issues: ConfigIssue[]): Pattern | null {
-  if (typeof value !== 'string') {
-    issues.push({ path: at, message: 'must be a string pattern' });
-    return null;
-  }
+function patternAt(value: string, at: string, patterns: PatternOptions, issues: ConfigIssue[]): Pattern | null {
   const result = compilePattern(value, patterns);
   if (result.ok) return result.pattern;
   for (const message of result.messages) issues.push({ path: at, message });
@@ -164,8 +116,9 @@ function patternAt(value: unknown, at: string, patterns: PatternOptions, issues:
 /**
  * `${field:N}` must name a regex of this entry that has group N, and that regex may only use
  * plain value placeholders (a capture source with captures or label combinations of its own would
- * be circular or multiply the work). docker_auth lets such entries load and never match; an entry
- * that can never match is most often a deny that silently stopped working, so we refuse it.
+ * be circular or multiply the work). docker_auth lets such entries load and never match; in a
+ * native config an entry that can never match is most often a deny that silently stopped working,
+ * so compileAcl refuses it there (see AclOptions.unresolvedCaptures).
  */
 function checkCaptures(
   fields: readonly { field: PatternField; pattern: Pattern }[],
@@ -193,8 +146,4 @@ function checkCaptures(
     }
   }
   return sources;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

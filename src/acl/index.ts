@@ -3,3 +3,4 @@ export { authorize } from './acl.authorizer.js';
 export type { CompiledAcl, CompiledRule } from './compiled-acl.js';
 export { MAX_LABEL_COMBINATIONS } from './pattern.compiler.js';
 export * from './acl.types.js';
+export { PATTERN_FIELDS, type PatternField } from './template.parser.js';

@@ -1,6 +1,6 @@
-import { authorize, compileAcl } from '../acl/index.js';
+import { authorize } from '../acl/index.js';
 import { EMPTY_LABELS, mergeLabels, toLabels, type Labels } from '../common/labels.js';
-import { aclOptions, loadConfigFile } from '../config/config-loader.js';
+import { loadConfigFile } from '../config/config-loader.js';
 import type { RegauthConfig } from '../config/config.schema.js';
 import { parseScopes } from '../http/scope.js';
 import { configPath, parseOptions, UsageError, type Command } from './command.js';
@@ -34,8 +34,7 @@ match. Example:
     if (!parsed.ok) throw new UsageError(parsed.error);
 
     const loaded = await loadConfigFile(await configPath(values.config));
-    const { config } = loaded;
-    const acl = compileAcl(config.acl, 'acl', aclOptions(loaded.format)).acl;
+    const { config, acl } = loaded;
     const labels = mergeLabels(staticLabels(config, values.account), parseLabelFlags(values.label));
     const service = values.service ?? config.services[0] ?? '';
     const scopes = parsed.scopes.map((scope) => {

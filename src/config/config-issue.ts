@@ -57,6 +57,13 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix: reado
           out.push({ path: formatPath(path), message: issue.message });
         }
         break;
+      case 'invalid_value':
+        out.push({
+          path: formatPath(path),
+          // The value itself is not echoed: it may have come from a ${env:…} or ${file:…} secret.
+          message: `unknown value (known: ${issue.values.map(String).join(', ')})`,
+        });
+        break;
       default:
         out.push({ path: formatPath(path), message: issue.message });
     }

@@ -89,6 +89,44 @@ acl:
     expect(issues).toEqual([expect.stringMatching(/^acl\[1\]\.match\.ip: /)]);
   });
 
+  describe('ACL entries, shaped by the schema', () => {
+    const withAcl = (acl: string): string => `${nativeConfig()}\nacl:\n${acl}\n`;
+
+    it('requires match and actions', () => {
+      expect(issuesOf(withAcl('  - { actions: [pull] }\n  - { match: {} }'))).toEqual(['acl[0].match: required', 'acl[1].actions: required']);
+    });
+
+    it('rejects an entry that is not a mapping', () => {
+      expect(issuesOf(withAcl('  - pull'))).toEqual([expect.stringMatching(/^acl\[0\]: expected object/)]);
+    });
+
+    it('rejects unknown keys in an entry and in match (a misspelt key must not match everything)', () => {
+      expect(issuesOf(withAcl('  - { match: { acount: bob }, actions: [], coment: x }'))).toEqual([
+        'acl[0].match.acount: unknown key',
+        'acl[0].coment: unknown key',
+      ]);
+    });
+
+    it('rejects actions outside pull, push, delete and *', () => {
+      expect(issuesOf(withAcl('  - { match: {}, actions: [pull, write] }'))).toEqual(['acl[0].actions[1]: unknown value (known: pull, push, delete, *)']);
+    });
+
+    it('rejects non-string patterns', () => {
+      expect(issuesOf(withAcl('  - { match: { account: [a, b] }, actions: [pull] }'))).toEqual(['acl[0].match.account: expected string']);
+    });
+
+    it('refuses a capture reference that can never resolve in a native config', () => {
+      expect(issuesOf(withAcl('  - { match: { account: "/^(.+)$/", name: "${account:2}/*" }, actions: [pull] }'))).toEqual([
+        'acl[0].match.name: ${account:2} cannot be resolved: match.account has 1 capture group(s)',
+      ]);
+    });
+
+    it('compiles the ACL once, into the loaded config', () => {
+      const sut = parseConfigText(withAcl('  - { match: { account: alice }, actions: [pull] }'), '/x/c.yml', {});
+      expect(sut.acl.rules.map((r) => r.index)).toEqual([0]);
+    });
+  });
+
   it('lists the known provider types for an unknown type', () => {
     expect(issuesOf(nativeConfig().replace('type: static', 'type: ldapp'))).toEqual([
       expect.stringMatching(/^authn\[0\]\.type: unknown value \(known: static/),
@@ -207,6 +245,15 @@ describe('parseConfigText (docker_auth format)', () => {
 
   it('rejects an unknown top-level key rather than dropping it', () => {
     expect(issuesOf(dockerAuthConfig('acls: []'))).toEqual(['acls: unknown key']);
+  });
+
+  it('loads a rule whose capture reference cannot resolve, warns, and never matches it, as docker_auth does', async () => {
+    const { authorize } = await import('../acl/index.js');
+    const text = dockerAuthConfig('  - match: { account: "/^(.+)$/", name: "${account:3}/*" }\n    actions: ["*"]\n  - match: {}\n    actions: [pull]');
+    const sut = parseConfigText(text, '/e/a.yml', {});
+    expect(sut.warnings).toContain('acl[1].match.name: ${account:3} cannot be resolved: match.account has 1 capture group(s); the rule never matches');
+    const request = { account: 'bob', type: 'repository', name: 'bob/app', service: 's', ip: null, labels: {}, actions: ['push'] };
+    expect(authorize(sut.acl, request)).toMatchObject({ kind: 'decided', rule: 2, actions: [] });
   });
 
   it('rejects an ACL entry without actions, which docker_auth would crash on', () => {

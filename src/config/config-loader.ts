@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import { compileAcl, type AclOptions } from '../acl/index.js';
+import { compileAcl, type AclOptions, type CompiledAcl } from '../acl/index.js';
 import { PROVIDER_TYPES } from '../authn/provider-registry.js';
 import { ConfigError, fromZodIssues, type ConfigIssue } from './config-issue.js';
 import { configSchema, type RegauthConfig } from './config.schema.js';
@@ -18,9 +18,15 @@ export interface LoadedConfig {
   readonly warnings: readonly string[];
   /** For docker_auth files: maps native paths back to the keys the operator wrote. */
   readonly pathMap: PathMap;
+  /** The ACL, compiled once here; every user of the config (serve, explain) takes this one. */
+  readonly acl: CompiledAcl;
 }
 
-/** Reads, translates, validates: every problem is collected and thrown as one ConfigError. */
+/**
+ * The one pipeline from a file to a usable config: read, resolve secret references, translate a
+ * docker_auth file, validate against the schema, compile the ACL. Every problem is collected and
+ * thrown as one ConfigError. `serve`, reloads, `check-config` and `explain` all come through here.
+ */
 export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   const path = resolve(file);
   let text: string;
@@ -42,7 +48,7 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   issues.push(...refs.issues);
   let native = refs.value as Record<string, unknown>;
   let pathMap: PathMap = [];
-  const format = isDockerAuthConfig(native) ? 'docker_auth' : 'native';
+  const format: LoadedConfig['format'] = isDockerAuthConfig(native) ? 'docker_auth' : 'native';
   if (format === 'docker_auth') {
     const translation = translateDockerAuth(native, Object.keys(PROVIDER_TYPES));
     issues.push(...translation.issues);
@@ -54,11 +60,14 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   const warnings: string[] = [...yamlWarnings];
   if (!parsed.success) {
     issues.push(...fromZodIssues(parsed.error.issues).map((i) => ({ ...i, path: toSourcePath(i.path, pathMap) })));
-  } else {
-    issues.push(...semanticIssues(parsed.data, format, warnings));
+    throw new ConfigError(file, dedupe(issues));
   }
+  const compiled = compileAcl(parsed.data.acl, 'acl', aclOptions(format));
+  issues.push(...compiled.issues, ...semanticIssues(parsed.data, warnings));
+  warnings.push(...compiled.warnings);
   if (issues.length > 0) throw new ConfigError(file, dedupe(issues));
-  return deepFreeze({ config: parsed.data!, file, baseDir, format, warnings, pathMap });
+  // The compiled ACL keeps a cache of substituted patterns, so it is frozen shallowly.
+  return Object.freeze({ ...deepFreeze({ config: parsed.data, file, baseDir, format, warnings, pathMap }), acl: compiled.acl });
 }
 
 /**
@@ -92,11 +101,8 @@ function isMap(value: unknown): value is Record<string, unknown> {
 }
 
 /** Checks the schema cannot express: patterns, addresses, cross-field rules. */
-function semanticIssues(config: RegauthConfig, format: LoadedConfig['format'], warnings: string[]): ConfigIssue[] {
+function semanticIssues(config: RegauthConfig, warnings: string[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const acl = compileAcl(config.acl, 'acl', aclOptions(format));
-  issues.push(...acl.issues);
-  warnings.push(...acl.warnings);
   config.server.trusted_proxies.forEach((entry, i) => {
     if (!isAddressOrCidr(entry)) issues.push({ path: `server.trusted_proxies[${i}]`, message: `invalid address or CIDR "${entry}"` });
   });
@@ -121,9 +127,12 @@ function semanticIssues(config: RegauthConfig, format: LoadedConfig['format'], w
   return issues;
 }
 
-/** docker_auth files keep Go's glob semantics exactly: no `**` extension there. */
+/**
+ * docker_auth files keep docker_auth's ACL semantics exactly: Go's globs (no `**` extension) and
+ * rules with an unresolvable `${field:N}` that load but never match.
+ */
 export function aclOptions(format: LoadedConfig['format']): AclOptions {
-  return { globstar: format === 'native' };
+  return format === 'native' ? { globstar: true, unresolvedCaptures: 'error' } : { globstar: false, unresolvedCaptures: 'never_match' };
 }
 
 export function isAddressOrCidr(value: string): boolean {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KNOWN_ACTIONS, PATTERN_FIELDS, type PatternField } from '../acl/index.js';
 import { providerSchemas } from '../authn/provider-registry.js';
 import { authorizerSchemas } from '../authz/authorizer-registry.js';
 import { duration } from '../common/duration.js';
@@ -65,18 +66,21 @@ export const tokenSchema = z.strictObject({
     .describe('Refresh tokens (docker login identity tokens, OAuth2 refresh grant); off when absent'),
 });
 
+// The match keys and action names come from the ACL engine, the one place that knows them; the
+// engine then checks what the schema cannot: patterns, placeholders, addresses.
+const patternFields = Object.fromEntries(
+  PATTERN_FIELDS.map((field) => [field, z.string().optional().describe(`Pattern for the request's ${field}: exact, glob or /regex/`)]),
+) as Record<PatternField, z.ZodOptional<z.ZodString>>;
+
 const aclMatch = z.strictObject({
-  account: z.string().optional(),
-  type: z.string().optional(),
-  name: z.string().optional(),
-  service: z.string().optional(),
-  ip: z.string().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
+  ...patternFields,
+  ip: z.string().optional().describe('Client address or CIDR'),
+  labels: z.record(z.string(), z.string()).optional().describe('Label name → pattern; every named label must match'),
 });
 
 export const aclRuleSchema = z.strictObject({
   match: aclMatch.describe('Conditions that must all hold; {} matches everything'),
-  actions: z.array(z.string()).describe('["*"] grants what was asked; [] denies and stops'),
+  actions: z.array(z.enum(KNOWN_ACTIONS)).describe('["*"] grants what was asked; [] denies and stops'),
   comment: z.string().optional(),
 });
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { compileAcl, type CompiledAcl } from '../acl/index.js';
+import type { CompiledAcl } from '../acl/index.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
 import type { Provider } from '../authn/provider.js';
 import { authorizerName, createAuthorizer } from '../authz/authorizer-registry.js';
@@ -20,7 +20,7 @@ import {
 import type { RegauthConfig } from './config.schema.js';
 import { ConfigError } from './config-issue.js';
 import { toSourcePath } from './docker-auth.translator.js';
-import { aclOptions, type LoadedConfig } from './config-loader.js';
+import type { LoadedConfig } from './config-loader.js';
 import { keySetOptions } from './key-options.js';
 
 
@@ -94,7 +94,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
   return Object.freeze({
     config,
     source,
-    acl: compileAcl(config.acl, 'acl', aclOptions(source.format)).acl,
+    acl: source.acl,
     providers: Object.freeze(providers),
     authorizers: Object.freeze(authorizers),
     keys,
