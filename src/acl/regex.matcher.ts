@@ -3,7 +3,7 @@ import { RE2JS } from 're2js';
 /**
  * Regular expressions of ACL patterns (`/…/`). docker_auth uses Go's `regexp` (RE2): we use
  * re2js, a port of the same engine, so the syntax is the same (`(?i)`, `\pL`, `(?P<n>…)`) and
- * matching is linear in the input: no pattern can stall the server (security rule 13).
+ * matching is linear in the input: no pattern can stall the server (docs/security.md rule 13).
  * Matching is a substring search, as Go's `regexp.Match`: anchors are the operator's business.
  */
 export interface CompiledRegex {

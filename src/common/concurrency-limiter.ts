@@ -1,5 +1,5 @@
 /**
- * Bounds concurrent backend work (security rule 8): at most `concurrency` tasks run, at most
+ * Bounds concurrent backend work (docs/security.md rule 8): at most `concurrency` tasks run, at most
  * `queue` wait; past that, `run` rejects at once with `OverloadedError` so the client gets 503 +
  * Retry-After instead of an ever-growing backlog of processes or sockets. A waiter whose request
  * is aborted leaves the queue without ever starting.

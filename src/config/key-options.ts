@@ -4,7 +4,7 @@ import type { RegauthConfig } from './config.schema.js';
 
 /**
  * The token section as the key loader wants it: paths resolved against the config's folder and
- * `x5c` decided — on by default exactly when the signing key has a certificate (protocol.md:
+ * `x5c` decided — on by default exactly when the signing key has a certificate (docs/protocol.md:
  * x5c plus libtrust kid works on every registry that has a rootcertbundle).
  */
 export function keySetOptions(token: RegauthConfig['token'], baseDir: string, path = 'token.keys'): KeySetOptions {

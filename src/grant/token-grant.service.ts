@@ -83,7 +83,7 @@ export class TokenGrantService {
       }
       throw err;
     }
-    // Entries that grant nothing are left out (checklist item 30 allows it): they would only make
+    // Entries that grant nothing are left out (docs/protocol.md item 30 allows it): they would only make
     // the token bigger, and invalid scopes could otherwise copy long junk names into it.
     const granted = access.filter((a) => a.actions.length > 0);
     const jti = newJti();

@@ -8,12 +8,12 @@ import type { Secret } from '../common/secret.js';
 /**
  * One requested resource, after merging every piece that names the same (type, name).
  * `valid: false` means "grant nothing, still answer 200": the registry decides what to refuse,
- * and every Go client treats an error from the token server as fatal (checklist item 47).
+ * and every Go client treats an error from the token server as fatal (docs/protocol.md item 47).
  */
 export interface RequestedScope {
   /** Without class: `repository(plugin)` is `repository`; the registry ignores classes. */
   readonly type: string;
-  /** Byte for byte as requested: the registry matches names exactly (checklist item 40). */
+  /** Byte for byte as requested: the registry matches names exactly (docs/protocol.md item 40). */
   readonly name: string;
   /** The pieces that were merged into this entry, as sent, without repeats. */
   readonly raw: string[];

@@ -20,7 +20,7 @@ const CONTROL_CHARACTER = /\p{Cc}/u;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Reads the `Authorization` header (security rule 4). Several headers, a malformed value and any
+ * Reads the `Authorization` header (docs/security.md rule 4). Several headers, a malformed value and any
  * scheme but Basic are `invalid`, never `none`: garbled credentials must not turn into an
  * anonymous request. Node keeps only the first of duplicate `authorization` headers in
  * `req.headers`, so a caller that wants the "one header" rule enforced passes every value it

@@ -3,7 +3,7 @@ import { SnapshotStore } from '../config/snapshot-store.js';
 
 /**
  * Endpoints that never call a backend: key publication and health. They reveal nothing about
- * users or providers (security rule 25).
+ * users or providers (docs/security.md rule 25).
  */
 @Controller()
 export class MetaController {

@@ -10,7 +10,7 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$/;
 
 /**
- * Whether `name` is a repository name the registry could ask about (security rule 10). A scope
+ * Whether `name` is a repository name the registry could ask about (docs/security.md rule 10). A scope
  * naming anything else is granted nothing: ACL patterns are written for real names, and a name
  * the registry would never send is at best a probe.
  *

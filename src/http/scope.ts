@@ -2,10 +2,10 @@ import { KNOWN_ACTIONS } from '../acl/acl.types.js';
 import type { RequestedScope } from '../grant/token-request.types.js';
 import { isValidRepositoryName } from './repository-name.js';
 
-/** Caps per request (security rule 10, checklist item 48): tokens stay small, parsing stays cheap. */
+/** Caps per request (docs/security.md rule 10, docs/protocol.md item 48): tokens stay small, parsing stays cheap. */
 export const MAX_SCOPES_PER_REQUEST = 32;
 export const MAX_SCOPE_BYTES = 512;
-/** Keeps the JWT within proxy header limits (checklist item 6: about 6 KiB with x5c). */
+/** Keeps the JWT within proxy header limits (docs/protocol.md item 6: about 6 KiB with x5c). */
 export const MAX_SCOPE_TOTAL_BYTES = 4096;
 
 export type ScopeParseResult = { readonly ok: true; readonly scopes: RequestedScope[] } | { readonly ok: false; readonly error: string };

@@ -13,7 +13,7 @@ describe(`${parseTokenRequest.name} (OAuth2 POST)`, () => {
       scope: 'repository:x:pull repository:x:pull,push',
     };
 
-    it('reads the containerd form (checklist 21)', () => {
+    it('reads the containerd form (docs/protocol.md item 21)', () => {
       const request = requestOf(post(containerd));
       expect(grantOf(request)).toEqual({ grant: 'password', user: 'alice', password: 'pw', refreshToken: undefined });
       expect(request).toMatchObject({ service: 'registry', clientId: 'containerd-client', offline: false });
@@ -24,7 +24,7 @@ describe(`${parseTokenRequest.name} (OAuth2 POST)`, () => {
       expect(requestOf(post({ ...containerd, access_type: 'offline' })).offline).toBe(true);
     });
 
-    it('accepts a POST without scope (checklist 24)', () => {
+    it('accepts a POST without scope (docs/protocol.md item 24)', () => {
       const { scope: _, ...withoutScope } = containerd;
       expect(requestOf(post(withoutScope)).scopes).toEqual([]);
     });
@@ -45,7 +45,7 @@ describe(`${parseTokenRequest.name} (OAuth2 POST)`, () => {
       ['an empty password', { username: 'alice', password: '' }],
       ['no password field', { username: 'alice' }],
       ['an empty username', { username: '', password: 'pw' }],
-    ])('answers 401 for %s (security rule 2)', (_, fields) => {
+    ])('answers 401 for %s (docs/security.md rule 2)', (_, fields) => {
       expect(errorOf(post({ grant_type: 'password', ...fields }))).toEqual({ status: 401, code: 'empty_credentials' });
     });
 
@@ -68,7 +68,7 @@ describe(`${parseTokenRequest.name} (OAuth2 POST)`, () => {
   });
 
   describe('POST refresh grant', () => {
-    it('reads the refresh token (checklist 23)', () => {
+    it('reads the refresh token (docs/protocol.md item 23)', () => {
       const request = requestOf(post({ grant_type: 'refresh_token', refresh_token: 'RT', service: 'registry', client_id: 'docker', scope: 'repository:a:pull' }));
       expect(grantOf(request)).toEqual({ grant: 'refresh_token', user: undefined, password: undefined, refreshToken: 'RT' });
       expect(request.scopes).toMatchObject([{ name: 'a' }]);

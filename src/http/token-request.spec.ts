@@ -3,41 +3,41 @@ import { parseTokenRequest } from './token-request.js';
 
 describe(parseTokenRequest.name, () => {
   describe('GET', () => {
-    it('reads service, scope and Basic credentials (checklist 8)', () => {
+    it('reads service, scope and Basic credentials (docs/protocol.md item 8)', () => {
       const request = requestOf(get({ service: 'registry', scope: 'repository:a/b:pull' }, basic('alice', 'pw')));
       expect(grantOf(request)).toEqual({ grant: 'password', user: 'alice', password: 'pw', refreshToken: undefined });
       expect(request.service).toBe('registry');
       expect(request.scopes).toMatchObject([{ type: 'repository', name: 'a/b', actions: ['pull'] }]);
     });
 
-    it('accepts a login without scope (checklist 9)', () => {
+    it('accepts a login without scope (docs/protocol.md item 9)', () => {
       expect(requestOf(get({ service: 'registry' }, basic('alice', 'pw'))).scopes).toEqual([]);
     });
 
-    it('reads the docker login parameters (checklist 10)', () => {
+    it('reads the docker login parameters (docs/protocol.md item 10)', () => {
       const request = requestOf(get({ account: 'alice', client_id: 'docker', offline_token: 'true', service: 'registry' }, basic('alice', 'pw')));
       expect(request).toMatchObject({ offline: true, clientId: 'docker', account: 'alice', service: 'registry' });
     });
 
-    it('honours every repeated scope parameter (checklist 11)', () => {
+    it('honours every repeated scope parameter (docs/protocol.md item 11)', () => {
       const request = requestOf(get({ scope: ['repository:dst:push,pull', 'repository:src:pull'] }, basic('alice', 'pw')));
       expect(request.scopes.map((s) => s.name)).toEqual(['dst', 'src']);
     });
 
-    it('splits a scope value holding several scopes (checklist 12)', () => {
+    it('splits a scope value holding several scopes (docs/protocol.md item 12)', () => {
       const request = requestOf(get({ scope: 'repository:a:pull repository:b:pull' }, basic('alice', 'pw')));
       expect(request.scopes.map((s) => s.name)).toEqual(['a', 'b']);
     });
 
-    it('ignores an empty scope parameter (checklist 13)', () => {
+    it('ignores an empty scope parameter (docs/protocol.md item 13)', () => {
       expect(requestOf(get({ scope: '' }, basic('alice', 'pw'))).scopes).toEqual([]);
     });
 
-    it('treats a request without Authorization as anonymous (checklist 16)', () => {
+    it('treats a request without Authorization as anonymous (docs/protocol.md item 16)', () => {
       expect(grantOf(requestOf(get({ scope: 'repository:a:pull' })))).toEqual({ grant: 'anonymous' });
     });
 
-    it('reads an empty service as no service (checklist 18)', () => {
+    it('reads an empty service as no service (docs/protocol.md item 18)', () => {
       expect(requestOf(get({ service: '' })).service).toBeUndefined();
     });
 
@@ -74,7 +74,7 @@ describe(parseTokenRequest.name, () => {
       ['an empty user and password', '', ''],
       ['an empty password', 'alice', ''],
       ['an empty user', '', 'pw'],
-    ])('answers 401 for Basic with %s (security rule 2)', (_, user, password) => {
+    ])('answers 401 for Basic with %s (docs/security.md rule 2)', (_, user, password) => {
       expect(errorOf(get({}, basic(user, password)))).toEqual({ status: 401, code: 'empty_credentials' });
     });
   });

@@ -9,7 +9,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Structured JSON logs. Redaction lives here, in the logger itself, so no call site can leak a
- * credential by logging a request or an error object carelessly (security rule 22). `Secret`
+ * credential by logging a request or an error object carelessly (docs/security.md rule 22). `Secret`
  * values print as `***` on their own; these paths catch raw strings.
  */
 const REDACT = [

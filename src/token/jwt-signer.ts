@@ -3,7 +3,7 @@ import { hashFor, signingAlgorithmFor } from './key-algorithm.js';
 import type { JwsAlgorithm, SigningKey } from './token.types.js';
 
 export interface JwtSignerOptions {
-  /** Put the key's certificate chain into the header (see protocol.md §1.5). */
+  /** Put the key's certificate chain into the header (see docs/protocol.md §1.5). */
   readonly x5c: boolean;
 }
 
@@ -16,7 +16,7 @@ export interface JwtSigner {
 
 /**
  * The header is encoded once here; a request only serialises its claims and signs. It names the
- * key by `kid` and optionally `x5c`, never by an embedded `jwk` (security rule 18): registries
+ * key by `kid` and optionally `x5c`, never by an embedded `jwk` (docs/security.md rule 18): registries
  * must find the key in their own trusted set, and a key carried by the token adds only size.
  */
 export function createJwtSigner(key: SigningKey, opts: JwtSignerOptions): JwtSigner {

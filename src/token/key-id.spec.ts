@@ -3,7 +3,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, typ
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { distributionThumbprint, keyIdFor, libtrustKeyId } from './key-id.js';
 
-/** The EC P-256 key printed in distribution's jwt.md, with the values protocol.md §1.3 verified. */
+/** The EC P-256 key printed in distribution's jwt.md, with the values docs/protocol.md §1.3 verified. */
 const specKey = createPublicKey({
   key: {
     kty: 'EC',

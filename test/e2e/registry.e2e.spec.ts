@@ -11,7 +11,7 @@ import { ISSUER, SERVICE, users, writeDockerAuthConfig, writeNativeConfig } from
 
 /**
  * regauth in front of the real registry 2.8, driven by the real skopeo: the registry must accept
- * every token we sign for what the ACL allows and refuse what it does not (protocol.md §1, §3.4,
+ * every token we sign for what the ACL allows and refuse what it does not (docs/protocol.md §1, §3.4,
  * checklist J.84). Users and ACL: see e2e-configs.ts.
  */
 

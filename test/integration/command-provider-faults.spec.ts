@@ -7,7 +7,7 @@ import { environmentOf, script } from '../support/scripts/leftover-processes.js'
 import { pause, rejection } from '../support/settled.js';
 import { alicePassword, ctx, useCommandProviders } from './command-provider.fixture.js';
 
-/** Command providers that misbehave: deadlines, floods, leftover processes, the password's reach, load shedding (security rule 17). */
+/** Command providers that misbehave: deadlines, floods, leftover processes, the password's reach, load shedding (docs/security.md rule 17). */
 
 const work = useCommandProviders();
 const { pids, buildSut } = work;

@@ -6,7 +6,7 @@ import { script } from '../support/scripts/leftover-processes.js';
 import { rejection } from '../support/settled.js';
 import { alicePassword, ctx, useCommandProviders } from './command-provider.fixture.js';
 
-/** docker_auth's ext_auth protocol against real scripts: stdin, exit codes, stdout labels, setup and environment (docker-auth-compat.md). */
+/** docker_auth's ext_auth protocol against real scripts: stdin, exit codes, stdout labels, setup and environment (plugins/README.md). */
 
 const work = useCommandProviders();
 const { buildSut } = work;

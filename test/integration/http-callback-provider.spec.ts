@@ -5,7 +5,7 @@ import { answerJson, answerLate, answerText, dripBody, hugeBody, redirectTo, typ
 import { rejection } from '../support/settled.js';
 import { ctx, password, useCallbackServer } from './http-callback.fixture.js';
 
-/** The HTTP callback provider against a real server on loopback: the protocol, and services that misbehave fail closed (security rule 16). */
+/** The HTTP callback provider against a real server on loopback: the protocol, and services that misbehave fail closed (docs/security.md rule 16). */
 
 const callback = useCallbackServer();
 const { buildSut } = callback;

@@ -7,7 +7,7 @@ import { answerJson, startCallbackServer, type CallbackServer } from '../support
 import { rejection } from '../support/settled.js';
 import { ctx, password, useCallbackServer } from './http-callback.fixture.js';
 
-/** The HTTP callback provider over TLS against a real server on loopback, and the configs it refuses (security rule 16). */
+/** The HTTP callback provider over TLS against a real server on loopback, and the configs it refuses (docs/security.md rule 16). */
 
 const callback = useCallbackServer();
 const { buildSut } = callback;

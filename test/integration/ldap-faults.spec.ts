@@ -8,7 +8,7 @@ import type { RunningSlapd } from '../support/slapd.js';
 import { setTestFileTimeout } from '../support/test-timeout.js';
 
 /**
- * Directory faults (security rule 6: fail closed, fast): nothing listening, a server that never
+ * Directory faults (docs/security.md rule 6: fail closed, fast): nothing listening, a server that never
  * answers, slapd stopped and started again under a running provider. Every fault must be an
  * error (the chain's 503), never a deny, and must leave no connection behind.
  */

@@ -4,7 +4,7 @@ import { useTokenEndpoint, users } from './token-endpoint.fixture.js';
 
 /**
  * The token endpoint over real HTTP: requests refused as malformed, and the methods and paths it
- * does not serve (protocol.md checklist A, B, E).
+ * does not serve (docs/protocol.md checklist A, B, E).
  */
 
 describe('token endpoint over HTTP', () => {

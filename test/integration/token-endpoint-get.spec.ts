@@ -5,7 +5,7 @@ import { useTokenEndpoint, users } from './token-endpoint.fixture.js';
 
 /**
  * The token endpoint over real HTTP, GET as docker-style clients send it: grants, refusals,
- * anonymous access, scope merging (protocol.md checklist B, D–F).
+ * anonymous access, scope merging (docs/protocol.md checklist B, D–F).
  */
 
 describe('token endpoint over HTTP', () => {

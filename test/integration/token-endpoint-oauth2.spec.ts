@@ -1,7 +1,7 @@
 import { basic, claimsOf } from '../support/token-server.fixture.js';
 import { useTokenEndpoint, users, writeConfig } from './token-endpoint.fixture.js';
 
-/** The token endpoint over real HTTP, POST in OAuth2 style: password and refresh-token grants (protocol.md checklist C, I). */
+/** The token endpoint over real HTTP, POST in OAuth2 style: password and refresh-token grants (docs/protocol.md checklist C, I). */
 
 describe('token endpoint over HTTP', () => {
   const endpoint = useTokenEndpoint();

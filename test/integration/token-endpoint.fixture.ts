@@ -53,7 +53,7 @@ export interface TokenEndpoint {
 
 /**
  * Starts the server before the calling file's tests and closes it after them. Whatever the tests
- * did, no password reached this server's log (security rule 22), and token requests were audited.
+ * did, no password reached this server's log (docs/security.md rule 22), and token requests were audited.
  */
 export function useTokenEndpoint(): TokenEndpoint {
   let dir: string;

@@ -5,7 +5,7 @@ import { PidRecorder } from './scripts/leftover-processes.js';
 
 /**
  * A work folder for tests that run real commands, and the check after every test that none of
- * the processes they started is still running (security rule 17).
+ * the processes they started is still running (docs/security.md rule 17).
  */
 
 /** A command config as the tests write it, passing on what the process checks and the stdin recorder need. */

@@ -4,7 +4,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 
 /**
  * regauth's real server for HTTP tests, with every log line kept so a test can look for
- * secrets in them (security rule 22), and the requests clients send to the token endpoint.
+ * secrets in them (docs/security.md rule 22), and the requests clients send to the token endpoint.
  */
 
 export const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;

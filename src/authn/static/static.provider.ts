@@ -30,7 +30,7 @@ export async function createStaticProvider(config: StaticProviderConfig, ctx: Pr
     users.set(name, { hash: entry.password ? normaliseHash(entry.password) : null, labels: toLabels(entry.labels ?? {}) });
   }
   // Unknown users are compared against a hash of the same cost as real ones, so response time
-  // does not tell an attacker which names exist (security rule 5).
+  // does not tell an attacker which names exist (docs/security.md rule 5).
   const costs = [...users.values()].flatMap((u) => (u.hash ? [costOf(u.hash)] : []));
   const dummyHash = await bcrypt.hash('regauth-dummy-password', costs.length ? Math.max(...costs) : 10);
 

@@ -18,7 +18,7 @@ export interface CallbackClient {
 /**
  * One configured callback endpoint, prepared at load: keep-alive agent with the TLS material,
  * static headers, concurrency bound. Every call has a total deadline, follows no redirect, ignores
- * HTTP(S)_PROXY from the environment and reads at most `max_response` bytes (security rule 16).
+ * HTTP(S)_PROXY from the environment and reads at most `max_response` bytes (docs/security.md rule 16).
  * Credentials travel in the POST body only.
  */
 export function createCallbackClient(options: HttpCallbackOptions, baseDir: string): CallbackClient {

@@ -6,7 +6,7 @@ import type { PluginOptions } from './plugin.schema.js';
 export type PluginCaller = <T>(signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 /**
- * Bounds and times the calls into one plugin instance (security rule 8). Each call has a
+ * Bounds and times the calls into one plugin instance (docs/security.md rule 8). Each call has a
  * deadline, the plugin's `timeout` or the request's, whichever comes first, which covers the wait
  * for a slot too; a hung promise cannot hold a request past it. A call that outlives its
  * deadline keeps its slot until it settles, so a plugin that ignores `ctx.signal` cannot pile up
