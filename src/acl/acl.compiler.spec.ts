@@ -1,7 +1,7 @@
 import type { AclRuleConfig } from './acl.types.js';
 import { compileAcl } from './acl.compiler.js';
 
-const entry = (match: object, actions: string[] = ['pull']): AclRuleConfig => ({ match, actions }) as AclRuleConfig;
+const entry = (match: object, actions: string[] = ['pull']): AclRuleConfig => ({ match, actions });
 const issuesOf = (rules: unknown[]) => compileAcl(rules as AclRuleConfig[]).issues;
 
 describe(compileAcl.name, () => {
@@ -17,12 +17,12 @@ describe(compileAcl.name, () => {
   });
 
   it('keeps the comment for decisions', () => {
-    expect(compileAcl([{ match: {}, actions: [], comment: 'deny all' }]).acl.rules[0]!.comment).toBe('deny all');
+    expect(compileAcl([{ match: {}, actions: [], comment: 'deny all' }]).acl.rules[0].comment).toBe('deny all');
   });
 
   describe('structure', () => {
     it('uses the given path prefix', () => {
-      expect(compileAcl([entry({ ip: 'x' })], 'rules').issues[0]!.path).toBe('rules[0].match.ip');
+      expect(compileAcl([entry({ ip: 'x' })], 'rules').issues[0].path).toBe('rules[0].match.ip');
     });
   });
 
@@ -60,9 +60,7 @@ describe(compileAcl.name, () => {
     });
 
     it('refuses a label name no user can have', () => {
-      expect(issuesOf([entry({ labels: JSON.parse('{"__proto__": "x"}') })])).toEqual([
-        { path: 'acl[0].match.labels.__proto__', message: expect.any(String) },
-      ]);
+      expect(issuesOf([entry({ labels: JSON.parse('{"__proto__": "x"}') })])).toEqual([{ path: 'acl[0].match.labels.__proto__', message: expect.any(String) }]);
     });
   });
 
@@ -80,7 +78,7 @@ describe(compileAcl.name, () => {
     ])('refuses %j (the entry could never match)', (match, problem) => {
       const issues = issuesOf([entry(match)]);
       expect(issues).toHaveLength(1);
-      expect(issues[0]!.message).toContain(problem);
+      expect(issues[0].message).toContain(problem);
     });
 
     it('accepts a capture source that uses value placeholders', () => {

@@ -28,8 +28,7 @@ export interface AclRequest {
 }
 
 export type AclDecision =
-  | { readonly kind: 'decided'; readonly actions: readonly string[]; readonly rule: number; readonly comment?: string }
-  | { readonly kind: 'no_match' };
+  { readonly kind: 'decided'; readonly actions: readonly string[]; readonly rule: number; readonly comment?: string } | { readonly kind: 'no_match' };
 
 /** A problem found while compiling config; `path` is like `acl[3].match.ip`. */
 export interface ConfigIssue {

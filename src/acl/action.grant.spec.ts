@@ -1,7 +1,6 @@
 import { compileGrant, grantActions } from './action.grant.js';
 
-const grant = (listed: string[], requested: string[], type = 'repository'): string[] =>
-  grantActions(compileGrant(listed), requested, type);
+const grant = (listed: string[], requested: string[], type = 'repository'): string[] => grantActions(compileGrant(listed), requested, type);
 
 describe(grantActions.name, () => {
   describe('an entry with actions ["*"]', () => {

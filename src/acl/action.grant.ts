@@ -5,9 +5,7 @@ import { KNOWN_ACTIONS } from './acl.types.js';
  * the whole list); in a longer list `*` is only a name that requests of `*` could intersect with,
  * and we do not let it grant `*` either: the registry reads `*` as every action, delete included.
  */
-export type Grant =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'some'; readonly allowed: ReadonlySet<ConcreteAction> };
+export type Grant = { readonly kind: 'all' } | { readonly kind: 'some'; readonly allowed: ReadonlySet<ConcreteAction> };
 
 export type ConcreteAction = 'pull' | 'push' | 'delete';
 

@@ -52,7 +52,7 @@ function translate(source: string, globstar: boolean): { regex: string; literal:
   let onlyLiterals = true;
   let i = 0;
   while (i < cps.length) {
-    const c = cps[i]!;
+    const c = cps[i];
     if (c === '*') {
       let stars = 0;
       while (cps[i] === '*') {
@@ -124,7 +124,7 @@ function classChar(cps: string[], at: number): { cp: number; next: number } | st
     i++;
     if (cps[i] === undefined) return 'unclosed character class';
   }
-  const cp = cps[i]!.codePointAt(0)!;
+  const cp = cps[i].codePointAt(0)!;
   // Go needs something after every class character: at least the closing `]`.
   if (i + 1 >= cps.length) return 'unclosed character class';
   return { cp, next: i + 1 };

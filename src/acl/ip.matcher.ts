@@ -49,7 +49,7 @@ export function ipRuleContains(rule: IpRule, client: ClientIp): boolean {
   const rest = rule.prefix & 7;
   if (rest === 0) return true;
   const mask = (0xff << (8 - rest)) & 0xff;
-  return (rule.bytes[full]! & mask) === (client.bytes[full]! & mask);
+  return (rule.bytes[full] & mask) === (client.bytes[full] & mask);
 }
 
 function isMapped(b: Uint8Array): boolean {
@@ -66,7 +66,7 @@ function parseIpv4(text: string): Uint8Array | null {
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
+    const p = parts[i];
     if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return null;
     out[i] = Number(p);
   }
@@ -76,19 +76,19 @@ function parseIpv4(text: string): Uint8Array | null {
 function parseIpv6(text: string): Uint8Array | null {
   const halves = text.split('::');
   if (halves.length > 2) return null;
-  const head = halves[0] === '' ? [] : halves[0]!.split(':');
-  const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1]!.split(':')) : [];
+  const head = halves[0] === '' ? [] : halves[0].split(':');
+  const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1].split(':')) : [];
   const groups: number[] = [];
   const all = [...head, ...tail];
   const tailGroups: number[] = [];
   for (let i = 0; i < all.length; i++) {
-    const part = all[i]!;
+    const part = all[i];
     const target = i < head.length ? groups : tailGroups;
     const lastOfText = i === all.length - 1 && (halves.length === 1 || tail.length > 0);
     if (lastOfText && part.includes('.')) {
       const v4 = parseIpv4(part);
       if (v4 === null) return null;
-      target.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      target.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
     } else if (/^[0-9a-fA-F]{1,4}$/.test(part)) {
       target.push(parseInt(part, 16));
     } else {

@@ -125,10 +125,10 @@ class DynamicPattern {
     }
     const pick = new Array<number>(lists.length).fill(0);
     for (let n = 0; n < total; n++) {
-      const chosen = pick.map((j, k) => lists[k]![j]!);
+      const chosen = pick.map((j, k) => lists[k][j]);
       if (this.matcherFor(ctx, chosen)?.test(value)) return true;
       for (let k = pick.length - 1; k >= 0; k--) {
-        if (++pick[k]! < lists[k]!.length) break;
+        if (++pick[k] < lists[k].length) break;
         pick[k] = 0;
       }
     }

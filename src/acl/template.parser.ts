@@ -51,7 +51,7 @@ export function parseTemplate(raw: string): TemplateResult {
       messages.push(`placeholder ${m[0]} must not follow a backslash`);
       continue;
     }
-    const segment = toSegment(m[1]!, m[0]);
+    const segment = toSegment(m[1], m[0]);
     if (typeof segment === 'string') messages.push(segment);
     else segments.push(segment);
   }

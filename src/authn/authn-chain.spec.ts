@@ -49,7 +49,7 @@ describe('authenticate (chain)', () => {
     expect(later.calls).toBe(0);
   });
 
-  it('masks the password out of a failing provider\'s message', async () => {
+  it("masks the password out of a failing provider's message", async () => {
     const leaky = fixedProvider('leaky', new Error('backend refused alice/Hunter2-secret'));
     const failure = await authenticate([leaky], 'alice', new Secret('Hunter2-secret'), ctx).catch((e: unknown) => e);
     expect((failure as Error).message).toBe('provider leaky failed: backend refused alice/***');

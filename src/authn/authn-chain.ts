@@ -31,12 +31,7 @@ export class ProviderFailure extends Error {
  * this backend owns); no_match moves on. A thrown error stops the chain too — failing closed,
  * since skipping a broken backend could let a later, weaker one decide.
  */
-export async function authenticate(
-  providers: readonly Provider[],
-  user: string,
-  password: Secret,
-  ctx: RequestContext,
-): Promise<ChainResult> {
+export async function authenticate(providers: readonly Provider[], user: string, password: Secret, ctx: RequestContext): Promise<ChainResult> {
   for (const provider of providers) {
     let result;
     try {

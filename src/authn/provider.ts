@@ -12,9 +12,7 @@ import type { Secret } from '../common/secret.js';
  * the chain then stops and the client gets 503, so an outage never looks like a bad password.
  */
 export type AuthResult =
-  | { readonly kind: 'allow'; readonly labels: Labels; readonly account?: string }
-  | { readonly kind: 'deny' }
-  | { readonly kind: 'no_match' };
+  { readonly kind: 'allow'; readonly labels: Labels; readonly account?: string } | { readonly kind: 'deny' } | { readonly kind: 'no_match' };
 
 export interface Provider {
   readonly name: string;

@@ -7,5 +7,5 @@ export function parseActionsAnswer(value: unknown): readonly string[] | undefine
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const actions = (value as { actions?: unknown }).actions;
   if (!Array.isArray(actions) || actions.length > 64) return undefined;
-  return actions.every((a) => typeof a === 'string') ? (actions as string[]) : undefined;
+  return actions.every((a) => typeof a === 'string') ? actions : undefined;
 }

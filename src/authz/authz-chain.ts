@@ -5,7 +5,8 @@ import type { Authorizer, ScopeRequest } from './authorizer.js';
 /** What the chain decided for one scope and who decided it (`null`: nobody, nothing granted). */
 export interface ScopeGrant {
   readonly actions: readonly string[];
-  readonly decidedBy: 'acl' | string | null;
+  /** 'acl', or the name of the authorizer that decided. */
+  readonly decidedBy: string | null;
 }
 
 /** An authorizer failed (timeout, bad output, overload). The message is for logs, never for clients. */
@@ -24,12 +25,7 @@ export class AuthorizerFailure extends Error {
  * (an empty list is a decision); if nobody decides, nothing is granted. A failing authorizer stops
  * the chain like a failing provider: skipping it could let a later one grant what it would deny.
  */
-export async function authorizeScope(
-  acl: CompiledAcl,
-  authorizers: readonly Authorizer[],
-  req: ScopeRequest,
-  ctx: RequestContext,
-): Promise<ScopeGrant> {
+export async function authorizeScope(acl: CompiledAcl, authorizers: readonly Authorizer[], req: ScopeRequest, ctx: RequestContext): Promise<ScopeGrant> {
   const fromAcl = aclAuthorize(acl, req);
   if (fromAcl.kind === 'decided') return { actions: fromAcl.actions, decidedBy: 'acl' };
   for (const authorizer of authorizers) {

@@ -17,7 +17,7 @@ Exits 0 when the config is valid (warnings are printed but allowed), 1 otherwise
   async run(argv) {
     const { values, positionals } = parseOptions(argv, { config: { type: 'string' } }, true);
     if (positionals.length > 1) throw new UsageError('give one config file');
-    const file = positionals[0] ?? await configPath(values.config);
+    const file = positionals[0] ?? (await configPath(values.config));
     let loaded;
     try {
       loaded = await loadConfigFile(file);
@@ -39,7 +39,9 @@ Exits 0 when the config is valid (warnings are printed but allowed), 1 otherwise
         warnings = [...snapshot.warnings];
         await closeSnapshot(snapshot);
       } catch (err) {
-        process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `invalid config ${file}:\n  - ${err instanceof Error ? err.message : String(err)}\n`);
+        process.stderr.write(
+          err instanceof ConfigError ? `${err.message}\n` : `invalid config ${file}:\n  - ${err instanceof Error ? err.message : String(err)}\n`,
+        );
         return 1;
       }
     }

@@ -70,13 +70,13 @@ match. Example:
 
 function staticLabels(config: RegauthConfig, account: string): Labels {
   for (const provider of config.authn) {
-    if (provider.type === 'static' && account in provider.users) return toLabels(provider.users[account]!.labels ?? {});
+    if (provider.type === 'static' && account in provider.users) return toLabels(provider.users[account].labels ?? {});
   }
   return EMPTY_LABELS;
 }
 
 function parseLabelFlags(flags: readonly string[]): Labels {
-  const out: Record<string, string[]> = Object.create(null);
+  const out = Object.create(null) as Record<string, string[]>;
   for (const flag of flags) {
     const i = flag.indexOf('=');
     if (i <= 0) throw new UsageError(`--label expects KEY=VALUE, got "${flag}"`);

@@ -28,5 +28,5 @@ export function createFromTable<Ctx, R>(
   config: { readonly type: string },
   ctx: Ctx,
 ): Promise<R> {
-  return table[config.type]!.create(config as never, ctx);
+  return table[config.type].create(config, ctx);
 }

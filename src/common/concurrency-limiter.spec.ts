@@ -24,10 +24,10 @@ describe(ConcurrencyLimiter.name, () => {
     await tick();
     expect(gates.map((g) => g.started)).toEqual([true, true, false]);
     expect([sut.running, sut.waiting]).toEqual([2, 1]);
-    gates[0]!.open();
+    gates[0].open();
     await tick();
     await tick();
-    expect(gates[2]!.started).toBe(true);
+    expect(gates[2].started).toBe(true);
     gates.forEach((g) => g.open());
     await Promise.all(runs);
     expect([sut.running, sut.waiting]).toEqual([0, 0]);

@@ -21,7 +21,7 @@ export interface LimiterOptions {
 
 interface Waiter {
   readonly start: () => void;
-  readonly cancel: (reason: unknown) => void;
+  readonly cancel: (reason: Error) => void;
 }
 
 export class ConcurrencyLimiter {
@@ -68,7 +68,8 @@ export class ConcurrencyLimiter {
   #wait(signal: AbortSignal | undefined): Promise<void> {
     if (this.#waiting.length >= this.opts.queue) return Promise.reject(new OverloadedError(this.opts.name));
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => waiter.cancel(signal!.reason);
+      // The request's AbortSignal reason: a TimeoutError or AbortError DOMException.
+      const onAbort = (): void => waiter.cancel(signal!.reason as Error);
       const waiter: Waiter = {
         // The slot passes straight from the releasing task to this waiter: #running is unchanged.
         start: () => {

@@ -25,9 +25,10 @@ export function toLabels(input: unknown): Labels {
     if (keys >= LABEL_LIMITS.keys) break;
     if (FORBIDDEN_KEYS.has(key) || key.length === 0 || Buffer.byteLength(key) > LABEL_LIMITS.keyBytes) continue;
     const list = Array.isArray(raw) ? raw : [raw];
-    const values = [
-      ...new Set(list.filter((v): v is string => typeof v === 'string' && Buffer.byteLength(v) <= LABEL_LIMITS.valueBytes)),
-    ].slice(0, LABEL_LIMITS.valuesPerKey);
+    const values = [...new Set(list.filter((v): v is string => typeof v === 'string' && Buffer.byteLength(v) <= LABEL_LIMITS.valueBytes))].slice(
+      0,
+      LABEL_LIMITS.valuesPerKey,
+    );
     out[key] = Object.freeze(values) as string[];
     keys++;
   }
@@ -36,7 +37,7 @@ export function toLabels(input: unknown): Labels {
 
 /** Merges label sets (later values appended, duplicates dropped); used by `explain --label`. */
 export function mergeLabels(...sets: Labels[]): Labels {
-  const merged: Record<string, string[]> = Object.create(null);
+  const merged = Object.create(null) as Record<string, string[]>;
   for (const set of sets) for (const [k, v] of Object.entries(set)) merged[k] = [...(merged[k] ?? []), ...v];
   return toLabels(merged);
 }

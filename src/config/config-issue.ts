@@ -41,9 +41,8 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], prefix: reado
       case 'invalid_type':
         out.push({
           path: formatPath(path),
-          message: (issue as { input?: unknown }).input === undefined && issue.message.includes('received undefined')
-            ? 'required'
-            : `expected ${issue.expected}`,
+          message:
+            (issue as { input?: unknown }).input === undefined && issue.message.includes('received undefined') ? 'required' : `expected ${issue.expected}`,
         });
         break;
       case 'invalid_union':

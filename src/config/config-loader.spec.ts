@@ -70,12 +70,7 @@ acl:
     actions: [pull]
 `;
     const issues = issuesOf(text);
-    expect(issues).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^server\.addr: expected host:port/),
-        'server.bogus: unknown key',
-      ]),
-    );
+    expect(issues).toEqual(expect.arrayContaining([expect.stringMatching(/^server\.addr: expected host:port/), 'server.bogus: unknown key']));
   });
 
   it('reports ACL pattern errors with the entry index once the schema passes', () => {
@@ -134,9 +129,7 @@ acl:
   });
 
   it('requires a bcrypt hash, not a plain password', () => {
-    expect(issuesOf(nativeConfig().replace(HASH, 'hunter2'))).toEqual([
-      expect.stringMatching(/^authn\[0\]\.users\.alice\.password: must be a bcrypt hash/),
-    ]);
+    expect(issuesOf(nativeConfig().replace(HASH, 'hunter2'))).toEqual([expect.stringMatching(/^authn\[0\]\.users\.alice\.password: must be a bcrypt hash/)]);
   });
 
   it('refuses a password on the anonymous user', () => {
@@ -151,9 +144,7 @@ acl:
   });
 
   it('rejects a token lifetime under 60 seconds', () => {
-    expect(issuesOf(nativeConfig().replace('issuer: test', 'issuer: test\n  expiration: 30'))).toEqual([
-      expect.stringMatching(/^token\.expiration: /),
-    ]);
+    expect(issuesOf(nativeConfig().replace('issuer: test', 'issuer: test\n  expiration: 30'))).toEqual([expect.stringMatching(/^token\.expiration: /)]);
   });
 
   it('reports a YAML syntax error with its line', () => {
@@ -183,9 +174,7 @@ describe('parseConfigText (secret references)', () => {
   });
 
   it('names the path of an unset environment variable', () => {
-    expect(issuesOf(nativeConfig().replace('issuer: test', 'issuer: "${env:NOPE}"'))).toContain(
-      'token.issuer: environment variable NOPE is not set',
-    );
+    expect(issuesOf(nativeConfig().replace('issuer: test', 'issuer: "${env:NOPE}"'))).toContain('token.issuer: environment variable NOPE is not set');
   });
 
   it('substitutes ${file:PATH} relative to the config file, dropping the final newline', () => {
@@ -197,7 +186,7 @@ describe('parseConfigText (secret references)', () => {
 
   it('leaves ACL placeholders alone', () => {
     const sut = parseConfigText(`${nativeConfig()}\nacl:\n  - { match: { name: "\${account}/*" }, actions: [pull] }`, '/x/c.yml', {});
-    expect(sut.config.acl[0]!.match.name).toBe('${account}/*');
+    expect(sut.config.acl[0].match.name).toBe('${account}/*');
   });
 });
 
@@ -212,9 +201,7 @@ describe('parseConfigText (docker_auth format)', () => {
       kid_format: 'libtrust',
       x5c: false,
     });
-    expect(sut.config.authn).toEqual([
-      { type: 'static', name: 'users', users: { admin: { password: HASH }, '': {} } },
-    ]);
+    expect(sut.config.authn).toEqual([{ type: 'static', name: 'users', users: { admin: { password: HASH }, '': {} } }]);
     expect(sut.config.acl).toEqual([{ match: { account: 'admin' }, actions: ['*'] }]);
   });
 

@@ -33,7 +33,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read config file: ${(err as NodeJS.ErrnoException).code ?? err}` }]);
+    throw new ConfigError(file, [{ path: '', message: `cannot read config file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
   }
   return parseConfigText(text, path, env);
 }
@@ -79,7 +79,7 @@ function parseYaml(text: string, file: string, warnings: string[]): Record<strin
   const strict = parseDocument(text, { uniqueKeys: true });
   const yamlIssue = (e: YAMLError): ConfigIssue => ({
     path: '',
-    message: `YAML: ${e.message.split(' at line ')[0]!.split('\n')[0]} (line ${e.linePos?.[0]?.line ?? '?'})`,
+    message: `YAML: ${e.message.split(' at line ')[0].split('\n')[0]} (line ${e.linePos?.[0]?.line ?? '?'})`,
   });
   let doc = strict;
   if (strict.errors.length > 0 && strict.errors.every((e) => e.code === 'DUPLICATE_KEY')) {
@@ -143,7 +143,7 @@ export function isAddressOrCidr(value: string): boolean {
   if (!/^\d{1,3}$/.test(bits)) return false;
   const prefix = Number(bits);
   try {
-    new BlockList().addSubnet(address!, prefix, family === 4 ? 'ipv4' : 'ipv6');
+    new BlockList().addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
     return true;
   } catch {
     return false;

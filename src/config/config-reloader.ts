@@ -51,7 +51,10 @@ export class ConfigReloader {
     try {
       next = await buildSnapshot(await loadConfigFile(this.configFile));
     } catch (err) {
-      this.logger.error({ config: this.configFile, problems: err instanceof Error ? err.message : String(err) }, 'config reload rejected; still serving the previous config');
+      this.logger.error(
+        { config: this.configFile, problems: err instanceof Error ? err.message : String(err) },
+        'config reload rejected; still serving the previous config',
+      );
       throw err;
     }
     this.store.swap(next);

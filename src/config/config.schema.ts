@@ -22,10 +22,7 @@ export const serverSchema = z.strictObject({
     .describe('Serve /auth and /auth/token under this prefix'),
   certificate: z.string().optional().describe('TLS certificate (PEM) to serve https directly'),
   key: z.string().optional().describe('TLS private key (PEM) for `certificate`'),
-  trusted_proxies: z
-    .array(z.string())
-    .default([])
-    .describe('Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed'),
+  trusted_proxies: z.array(z.string()).default([]).describe('Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed'),
   real_ip_header: z.string().optional().describe('docker_auth style: header holding the client ip (e.g. X-Forwarded-For)'),
   real_ip_pos: z.number().int().default(0).describe('Which comma-separated entry of real_ip_header; negative counts from the end'),
   request_timeout: duration
@@ -46,10 +43,7 @@ export const tokenSchema = z.strictObject({
   keys: z.array(tokenKey).min(1).describe('Signing keys: the first signs, all are published (rotation)'),
   kid_format: z.enum(['libtrust', 'jwk-thumbprint']).default('libtrust').describe('libtrust for registry 2.x, jwk-thumbprint for 3.x'),
   x5c: z.boolean().optional().describe('Send the certificate chain in the token header; default: on when the key has a certificate'),
-  generate_missing: z
-    .boolean()
-    .default(false)
-    .describe('Development only: create missing key/certificate/refresh-secret files at start'),
+  generate_missing: z.boolean().default(false).describe('Development only: create missing key/certificate/refresh-secret files at start'),
   refresh: z
     .strictObject({
       secrets: z.array(z.string().min(1)).min(1).describe('Files with refresh-token HMAC secrets; the first signs, all verify'),
@@ -57,10 +51,7 @@ export const tokenSchema = z.strictObject({
         .prefault('30d')
         .refine((ms) => ms >= 60_000, 'must be at least 60s')
         .describe('Refresh token lifetime'),
-      allow_unverifiable: z
-        .boolean()
-        .default(false)
-        .describe('Accept refresh for users of providers that cannot look accounts up'),
+      allow_unverifiable: z.boolean().default(false).describe('Accept refresh for users of providers that cannot look accounts up'),
     })
     .optional()
     .describe('Refresh tokens (docker login identity tokens, OAuth2 refresh grant); off when absent'),
@@ -87,19 +78,14 @@ export const aclRuleSchema = z.strictObject({
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   token: tokenSchema,
-  services: z
-    .array(z.string().min(1))
-    .default([])
-    .describe('Allow-list of `service` values (registry auth.token.service); empty accepts any'),
+  services: z.array(z.string().min(1)).default([]).describe('Allow-list of `service` values (registry auth.token.service); empty accepts any'),
   authn: z.array(z.discriminatedUnion('type', providerSchemas)).describe('Authentication providers, tried in order'),
   acl: z.array(aclRuleSchema).default([]).describe('Access rules, first match decides'),
   authz: z
     .array(z.discriminatedUnion('type', authorizerSchemas))
     .default([])
     .describe('Authorizers asked, in order, about scopes the ACL does not decide (docker_auth ext_authz)'),
-  log: z
-    .strictObject({ level: z.enum(LOG_LEVELS).default('info') })
-    .default({ level: 'info' }),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).default({ level: 'info' }),
 });
 
 export type RegauthConfig = z.output<typeof configSchema>;

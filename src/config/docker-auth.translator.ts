@@ -9,8 +9,17 @@ import type { ConfigIssue } from './config-issue.js';
  */
 
 const UNSUPPORTED_SECTIONS = [
-  'google_auth', 'github_auth', 'oidc_auth', 'gitlab_auth', 'mongo_auth', 'xorm_auth',
-  'plugin_authn', 'acl_mongo', 'acl_xorm', 'casbin_authz', 'plugin_authz',
+  'google_auth',
+  'github_auth',
+  'oidc_auth',
+  'gitlab_auth',
+  'mongo_auth',
+  'xorm_auth',
+  'plugin_authn',
+  'acl_mongo',
+  'acl_xorm',
+  'casbin_authz',
+  'plugin_authz',
 ];
 const SERVER_KEYS = ['addr', 'path_prefix', 'certificate', 'key', 'real_ip_header', 'real_ip_pos'];
 const SERVER_UNSUPPORTED = ['net', 'letsencrypt', 'hsts', 'tls_min_version', 'tls_curve_preferences', 'tls_cipher_suites'];

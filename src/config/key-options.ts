@@ -12,7 +12,7 @@ export function keySetOptions(token: RegauthConfig['token'], baseDir: string, pa
   return {
     keys: token.keys.map((k) => ({ key: at(k.key), certificate: k.certificate && at(k.certificate), kid: k.kid })),
     kidFormat: token.kid_format,
-    x5c: token.x5c ?? token.keys[0]!.certificate !== undefined,
+    x5c: token.x5c ?? token.keys[0].certificate !== undefined,
     path,
   };
 }

@@ -11,7 +11,11 @@ const REF = /\$\{(env|file):([^}]+)\}/g;
  * placeholders are matched per request and must not be touched here. File contents lose one
  * trailing newline, which editors and `echo` add.
  */
-export function resolveSecretRefs(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv = process.env): {
+export function resolveSecretRefs(
+  raw: unknown,
+  baseDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): {
   value: unknown;
   issues: ConfigIssue[];
 } {

@@ -4,7 +4,10 @@ import { loadConfigFile } from './config-loader.js';
 import { configJsonSchemaText } from './json-schema.js';
 
 /** Every config the project ships must load: they are the documentation users copy from. */
-const yamlIn = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.yml')).map((f) => join(dir, f));
+const yamlIn = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => join(dir, f));
 const shipped = [...yamlIn('config'), ...yamlIn('config/docker-auth')];
 
 describe('shipped configs', () => {

@@ -23,7 +23,6 @@ import { toSourcePath } from './docker-auth.translator.js';
 import type { LoadedConfig } from './config-loader.js';
 import { keySetOptions } from './key-options.js';
 
-
 /**
  * Everything a request needs, built once from one config and never changed: compiled ACL,
  * provider instances, imported keys with their precomputed headers. A reload builds a whole new
@@ -53,7 +52,10 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
   const keyOptions = keySetOptions(config.token, baseDir);
   const keys = await loadKeySet(keyOptions).catch((err: unknown) => {
     if (!(err instanceof KeyLoadError)) throw err;
-    throw new ConfigError(source.file, err.issues.map((i) => ({ path: toSourcePath(i.path, source.pathMap), message: i.message })));
+    throw new ConfigError(
+      source.file,
+      err.issues.map((i) => ({ path: toSourcePath(i.path, source.pathMap), message: i.message })),
+    );
   });
   const refreshConfig = config.token.refresh;
   const refresh = refreshConfig
@@ -88,7 +90,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
       authorizers.push(created);
     }
   } catch (err) {
-    await Promise.allSettled([...providers, ...authorizers].map((p) => p.close?.()));
+    await Promise.allSettled([...providers, ...authorizers].map(async (p) => p.close?.()));
     throw err;
   }
   return Object.freeze({
@@ -106,7 +108,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
 }
 
 export async function closeSnapshot(snapshot: Snapshot): Promise<void> {
-  await Promise.allSettled([...snapshot.providers, ...snapshot.authorizers].map((p) => p.close?.()));
+  await Promise.allSettled([...snapshot.providers, ...snapshot.authorizers].map(async (p) => p.close?.()));
 }
 
 async function readSecret(file: string): Promise<Buffer> {

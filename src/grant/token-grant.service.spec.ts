@@ -11,7 +11,14 @@ import { TokenGrantService } from './token-grant.service.js';
 import type { RequestedScope } from './token-request.types.js';
 
 const ctx: RequestContext = { requestId: 'r', ip: '10.1.2.3', service: '', signal: new AbortController().signal };
-const pullScope: RequestedScope = { type: 'repository', name: 'team/app', raw: ['repository:team/app:pull'], actions: ['pull'], unknownActions: [], valid: true };
+const pullScope: RequestedScope = {
+  type: 'repository',
+  name: 'team/app',
+  raw: ['repository:team/app:pull'],
+  actions: ['pull'],
+  unknownActions: [],
+  valid: true,
+};
 
 /** A provider with a fixed answer or failure: the chain's contract, not a stand-in for a server. */
 const providerAnswering = (answer: AuthResult | Error): Provider => ({
@@ -55,7 +62,11 @@ acl:
   });
 
   it('uses the canonical account name a provider returns as the subject', async () => {
-    const outcome = await sut.grant(withProviders(providerAnswering({ kind: 'allow', labels: toLabels({}), account: 'Alice.Canonical' })), passwordRequest, ctx);
+    const outcome = await sut.grant(
+      withProviders(providerAnswering({ kind: 'allow', labels: toLabels({}), account: 'Alice.Canonical' })),
+      passwordRequest,
+      ctx,
+    );
     expect(outcome.ok && outcome.audit.account).toBe('Alice.Canonical');
   });
 
@@ -70,7 +81,7 @@ acl:
 
   it('defaults a missing service to the only configured one', async () => {
     const outcome = await sut.grant(withProviders(providerAnswering({ kind: 'allow', labels: toLabels({}) })), passwordRequest, ctx);
-    const claims = JSON.parse(Buffer.from(String((outcome.ok && outcome.body.token) as string).split('.')[1]!, 'base64url').toString()) as { aud: string };
+    const claims = JSON.parse(Buffer.from(String((outcome.ok && outcome.body.token) as string).split('.')[1], 'base64url').toString()) as { aud: string };
     expect(claims.aud).toBe('reg');
   });
 

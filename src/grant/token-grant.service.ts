@@ -127,7 +127,7 @@ function pickService(snapshot: Snapshot, requested: string | undefined): string 
     return requested ?? { code: 'service_required', message: "service is required (the registry's auth.token.service)" };
   }
   if (requested === undefined) {
-    if (allowed.length === 1) return allowed[0]!;
+    if (allowed.length === 1) return allowed[0];
     return { code: 'service_required', message: `service is required (one of: ${allowed.join(', ')})` };
   }
   return allowed.includes(requested) ? requested : { code: 'unknown_service', message: `unknown service "${requested}"` };

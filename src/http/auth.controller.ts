@@ -40,7 +40,10 @@ export class AuthController {
     const ip = clientIp(req.ip, req.headers, server.real_ip_header, server.real_ip_pos);
     const requestId = randomUUID();
     const audit = (entry: GrantAudit): void =>
-      this.logger.info({ audit: 'token', request_id: requestId, ip, method, client_id: clientIdOf(req), ...entry, ms: Math.round(performance.now() - started) }, 'token request');
+      this.logger.info(
+        { audit: 'token', request_id: requestId, ip, method, client_id: clientIdOf(req), ...entry, ms: Math.round(performance.now() - started) },
+        'token request',
+      );
 
     const body = method === 'POST' ? (req.body as Params | null | undefined) : undefined;
     const isForm = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '');
@@ -79,7 +82,7 @@ export class AuthController {
 /** Node keeps only the first of repeated Authorization headers; the raw list shows them all. */
 function authorizationHeaders(raw: readonly string[]): string[] | undefined {
   const values: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') values.push(raw[i + 1]!);
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') values.push(raw[i + 1]);
   return values.length > 0 ? values : undefined;
 }
 

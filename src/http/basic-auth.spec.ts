@@ -200,7 +200,7 @@ describe(parseAuthorization.name, () => {
     const trailingBits: Mutation = (canonical) => {
       if (!canonical.endsWith('=')) return undefined;
       const at = canonical.length - (canonical.endsWith('==') ? 3 : 2);
-      const value = ALPHABET.indexOf(canonical[at]!);
+      const value = ALPHABET.indexOf(canonical[at]);
       return canonical.slice(0, at) + ALPHABET[value | 1] + canonical.slice(at + 1);
     };
     const mutation = fc.oneof(

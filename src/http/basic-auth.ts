@@ -35,7 +35,7 @@ export function parseAuthorization(header: string | readonly string[] | undefine
   }
   const match = CREDENTIALS_FORMAT.exec(header.replace(SURROUNDING_WHITESPACE, ''));
   if (!match) return invalid('malformed_authorization');
-  if (match[1]!.toLowerCase() !== 'basic') return invalid('unsupported_scheme');
+  if (match[1].toLowerCase() !== 'basic') return invalid('unsupported_scheme');
   const encoded = match[2];
   if (!encoded) return invalid('malformed_authorization');
 

@@ -3,14 +3,7 @@ import type { GrantRefusalCode } from '../grant/token-grant.service.js';
 import type { ParseErrorCode } from './parse-error.js';
 
 /** Refusals that come from the HTTP layer itself: the framework's routing and body parsing. */
-export type HttpRefusalCode =
-  | 'not_form'
-  | 'malformed'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'too_large'
-  | 'unsupported_media_type'
-  | 'internal';
+export type HttpRefusalCode = 'not_form' | 'malformed' | 'not_found' | 'method_not_allowed' | 'too_large' | 'unsupported_media_type' | 'internal';
 
 /** Every way the token endpoint (and the app around it) says no. */
 export type RefusalCode = ParseErrorCode | GrantRefusalCode | HttpRefusalCode;

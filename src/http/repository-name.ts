@@ -23,5 +23,5 @@ export function isValidRepositoryName(name: string): boolean {
   const components = name.split('/');
   const [first, ...rest] = components;
   if (!rest.every((component) => PATH_COMPONENT.test(component))) return false;
-  return PATH_COMPONENT.test(first!) || (rest.length > 0 && DOMAIN.test(first!));
+  return PATH_COMPONENT.test(first) || (rest.length > 0 && DOMAIN.test(first));
 }

@@ -11,7 +11,7 @@ const scopesOf = (...values: string[]): RequestedScope[] => {
 const only = (...values: string[]): RequestedScope => {
   const scopes = scopesOf(...values);
   expect(scopes).toHaveLength(1);
-  return scopes[0]!;
+  return scopes[0];
 };
 
 describe(`${parseScopes.name} properties`, () => {

@@ -13,7 +13,7 @@ const errorOf = (...values: string[]): string | undefined => {
 const only = (...values: string[]): RequestedScope => {
   const scopes = scopesOf(...values);
   expect(scopes).toHaveLength(1);
-  return scopes[0]!;
+  return scopes[0];
 };
 
 describe(parseScopes.name, () => {

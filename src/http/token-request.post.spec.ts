@@ -69,7 +69,9 @@ describe(`${parseTokenRequest.name} (OAuth2 POST)`, () => {
 
   describe('POST refresh grant', () => {
     it('reads the refresh token (docs/protocol.md item 23)', () => {
-      const request = requestOf(post({ grant_type: 'refresh_token', refresh_token: 'RT', service: 'registry', client_id: 'docker', scope: 'repository:a:pull' }));
+      const request = requestOf(
+        post({ grant_type: 'refresh_token', refresh_token: 'RT', service: 'registry', client_id: 'docker', scope: 'repository:a:pull' }),
+      );
       expect(grantOf(request)).toEqual({ grant: 'refresh_token', user: undefined, password: undefined, refreshToken: 'RT' });
       expect(request.scopes).toMatchObject([{ name: 'a' }]);
     });

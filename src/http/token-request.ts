@@ -50,8 +50,7 @@ const MESSAGES: Record<ParseErrorCode, string> = {
  */
 export function parseTokenRequest(input: TokenRequestInput): TokenRequestResult {
   const form = input.method === 'POST' ? (input.body ?? {}) : {};
-  const duplicated =
-    SINGLE_VALUED.find((key) => isRepeated(input.query[key]) || isRepeated(form[key])) ?? FORM_ONLY.find((key) => isRepeated(form[key]));
+  const duplicated = SINGLE_VALUED.find((key) => isRepeated(input.query[key]) || isRepeated(form[key])) ?? FORM_ONLY.find((key) => isRepeated(form[key]));
   if (duplicated) return fail('duplicate_parameter', `parameter "${duplicated}" must be given once`);
   const param = (key: string): string | undefined => first(form[key]) ?? first(input.query[key]);
 

@@ -88,9 +88,6 @@ describe(certificateDateWarnings.name, () => {
 
     const sut = certificateDateWarnings(chain, { now: notAfter() + DAY_MS, sentAsX5c: false });
 
-    expect(sut).toEqual([
-      expect.stringMatching(/^certificate 1 \(CN=other\) expired/),
-      expect.stringMatching(/^certificate 2 \(CN=root\) expired/),
-    ]);
+    expect(sut).toEqual([expect.stringMatching(/^certificate 1 \(CN=other\) expired/), expect.stringMatching(/^certificate 2 \(CN=root\) expired/)]);
   });
 });

@@ -4,9 +4,7 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE---
 const DAY_MS = 86_400_000;
 export const EXPIRY_WARNING_DAYS = 30;
 
-export type CertificateParse =
-  | { readonly ok: true; readonly certificates: readonly X509Certificate[] }
-  | { readonly ok: false; readonly message: string };
+export type CertificateParse = { readonly ok: true; readonly certificates: readonly X509Certificate[] } | { readonly ok: false; readonly message: string };
 
 /** Every `CERTIFICATE` block of a PEM file, in file order (leaf first, by convention). */
 export function parseCertificatePem(pem: string): CertificateParse {
@@ -50,8 +48,7 @@ export function certificateDateWarnings(certificates: readonly X509Certificate[]
     } else if (notAfter - check.now < EXPIRY_WARNING_DAYS * DAY_MS) {
       const days = Math.floor((notAfter - check.now) / DAY_MS);
       warnings.push(
-        `${which} expires on ${iso(notAfter)} (in ${days} days)` +
-          (check.sentAsX5c ? '; after that registries reject tokens that carry it as x5c' : ''),
+        `${which} expires on ${iso(notAfter)} (in ${days} days)` + (check.sentAsX5c ? '; after that registries reject tokens that carry it as x5c' : ''),
       );
     }
     if (notBefore > check.now) {

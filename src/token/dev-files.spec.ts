@@ -95,8 +95,6 @@ describe(parseRefreshSecret.name, () => {
   });
 
   it('refuses a typed-in passphrase that is not base64', () => {
-    expect(() => parseRefreshSecret('correct horse battery staple, a long one indeed', 'refresh.key')).toThrow(
-      /refresh\.key must hold/,
-    );
+    expect(() => parseRefreshSecret('correct horse battery staple, a long one indeed', 'refresh.key')).toThrow(/refresh\.key must hold/);
   });
 });

@@ -62,8 +62,7 @@ export function parseRefreshSecret(text: string, source: string): Buffer {
   const secret = valid ? Buffer.from(trimmed, 'base64') : Buffer.alloc(0);
   if (secret.length < MIN_REFRESH_SECRET_BYTES) {
     throw new Error(
-      `${source} must hold at least ${MIN_REFRESH_SECRET_BYTES} random bytes as base64 ` +
-        `(e.g. openssl rand -base64 ${MIN_REFRESH_SECRET_BYTES})`,
+      `${source} must hold at least ${MIN_REFRESH_SECRET_BYTES} random bytes as base64 ` + `(e.g. openssl rand -base64 ${MIN_REFRESH_SECRET_BYTES})`,
     );
   }
   return secret;

@@ -14,11 +14,5 @@ export { distributionThumbprint, keyIdFor, libtrustKeyId } from './key-id.js';
 export { KeyLoadError } from './key-load-error.js';
 export type { KeyIssue, KeyIssueCode } from './key-load-error.js';
 export { createRefreshTokens, MIN_REFRESH_SECRET_BYTES } from './refresh-token.js';
-export type {
-  RefreshFailure,
-  RefreshIssueInput,
-  RefreshTokens,
-  RefreshTokensOptions,
-  RefreshVerification,
-} from './refresh-token.js';
+export type { RefreshFailure, RefreshIssueInput, RefreshTokens, RefreshTokensOptions, RefreshVerification } from './refresh-token.js';
 export { loadKeySet } from './signing-keys.js';

@@ -23,8 +23,7 @@ const HASHES: Readonly<Record<JwsAlgorithm, string>> = {
 export type AlgorithmProblem = 'unsupported_key_type' | 'rsa_key_too_small' | 'unsupported_curve';
 
 export type AlgorithmChoice =
-  | { readonly ok: true; readonly alg: JwsAlgorithm }
-  | { readonly ok: false; readonly code: AlgorithmProblem; readonly message: string };
+  { readonly ok: true; readonly alg: JwsAlgorithm } | { readonly ok: false; readonly code: AlgorithmProblem; readonly message: string };
 
 const SUPPORTED = 'use EC P-256 (ES256) or RSA >= 2048 bits (RS256)';
 

@@ -107,9 +107,7 @@ describe(generateKeyAndCertificate.name, () => {
   });
 
   it('refuses an RSA size below 2048 bits', async () => {
-    await expect(
-      generateKeyAndCertificate({ type: 'rsa', bits: 1024 as 2048, commonName: 'signer', days: 30 }),
-    ).rejects.toThrow(RangeError);
+    await expect(generateKeyAndCertificate({ type: 'rsa', bits: 1024 as 2048, commonName: 'signer', days: 30 })).rejects.toThrow(RangeError);
   });
 
   it('refuses a validity of less than one day', async () => {

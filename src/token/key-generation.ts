@@ -35,7 +35,7 @@ export async function generateKeyAndCertificate(options: KeyGenerationOptions): 
   if (!options.commonName) throw new RangeError('commonName must not be empty');
   if (!Number.isInteger(options.days) || options.days < 1) throw new RangeError('days must be a positive integer');
   const { keyAlgorithm, signingAlgorithm } = algorithms(options);
-  const keys = (await webcrypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
 
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -52,7 +52,7 @@ export async function generateKeyAndCertificate(options: KeyGenerationOptions): 
     ],
   });
 
-  const keyPem = KeyObject.from(keys.privateKey as webcrypto.CryptoKey).export({ type: 'pkcs8', format: 'pem' });
+  const keyPem = KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' });
   return { keyPem: String(keyPem), certPem: withFinalNewline(certificate.toString('pem')) };
 }
 
@@ -85,7 +85,7 @@ function algorithms(options: KeyGenerationOptions): Algorithms {
  */
 function serialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x7f) | 0x40;
+  bytes[0] = (bytes[0] & 0x7f) | 0x40;
   return bytes.toString('hex');
 }
 

@@ -87,8 +87,7 @@ describe(distributionThumbprint.name, () => {
   it('hashes an EC x coordinate with a leading zero byte stripped, unlike RFC 7638', async () => {
     const key = ecKeyWithLeadingZeroX();
     const jwk = key.export({ format: 'jwk' });
-    const goStyleMembers =
-      `{"crv":"P-256","kty":"EC","x":"${stripLeadingZeros(jwk.x!)}","y":"${stripLeadingZeros(jwk.y!)}"}`;
+    const goStyleMembers = `{"crv":"P-256","kty":"EC","x":"${stripLeadingZeros(jwk.x!)}","y":"${stripLeadingZeros(jwk.y!)}"}`;
     const expected = createHash('sha256').update(goStyleMembers).digest('base64url');
 
     const thumbprint = distributionThumbprint(key);

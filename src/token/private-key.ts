@@ -1,9 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { KeyIssueCode } from './key-load-error.js';
 
-export type PrivateKeyParse =
-  | { readonly ok: true; readonly key: KeyObject }
-  | { readonly ok: false; readonly code: KeyIssueCode; readonly message: string };
+export type PrivateKeyParse = { readonly ok: true; readonly key: KeyObject } | { readonly ok: false; readonly code: KeyIssueCode; readonly message: string };
 
 /**
  * A PEM private key in any of the forms operators have: PKCS#1 (`RSA PRIVATE KEY`), PKCS#8

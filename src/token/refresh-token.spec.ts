@@ -105,10 +105,7 @@ describe(createRefreshTokens.name, () => {
 
   it('refuses a registry access token as the wrong type', () => {
     const privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const signer = createJwtSigner(
-      { alg: 'ES256', kid: 'k', privateKey, publicKey: createPublicKey(privateKey) },
-      { x5c: false },
-    );
+    const signer = createJwtSigner({ alg: 'ES256', kid: 'k', privateKey, publicKey: createPublicKey(privateKey) }, { x5c: false });
 
     expect(sut.verify(signer.sign({ sub: 'alice', aud: 'registry' }), at)).toEqual({ ok: false, reason: 'wrong_type' });
   });

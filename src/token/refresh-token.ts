@@ -17,8 +17,7 @@ const CLAIM_TYP = 'refresh';
 export type RefreshFailure = 'malformed' | 'bad_signature' | 'expired' | 'wrong_service' | 'wrong_type' | 'wrong_issuer';
 
 export type RefreshVerification =
-  | { readonly ok: true; readonly subject: string; readonly provider: string; readonly jti: string }
-  | { readonly ok: false; readonly reason: RefreshFailure };
+  { readonly ok: true; readonly subject: string; readonly provider: string; readonly jti: string } | { readonly ok: false; readonly reason: RefreshFailure };
 
 export interface RefreshTokensOptions {
   /** HMAC-SHA256 secrets, ≥ 32 bytes each. The first signs, all verify: add a new one first to rotate. */

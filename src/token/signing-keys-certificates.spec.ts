@@ -30,7 +30,7 @@ describe(loadKeySet.name, () => {
 
       const [issue] = await issuesOf(options([{ key: 'leaf.key.pem', certificate: 'ca-first.pem' }]));
 
-      expect(issue!.code).toBe('certificate_key_mismatch');
+      expect(issue.code).toBe('certificate_key_mismatch');
     });
 
     it('refuses a certificate file without a certificate', async () => {
@@ -40,9 +40,7 @@ describe(loadKeySet.name, () => {
     });
 
     it('refuses x5c when the signing key has no certificate', async () => {
-      const issues = await issuesOf(
-        options([{ key: 'ec256.pkcs8.pem' }, { key: 'rsa2048.pkcs1.pem', certificate: 'rsa2048.cert.pem' }], { x5c: true }),
-      );
+      const issues = await issuesOf(options([{ key: 'ec256.pkcs8.pem' }, { key: 'rsa2048.pkcs1.pem', certificate: 'rsa2048.cert.pem' }], { x5c: true }));
 
       expect(issues).toEqual([expect.objectContaining({ path: 'token.keys[0].certificate', code: 'x5c_needs_certificate' })]);
     });
@@ -89,7 +87,7 @@ describe(loadKeySet.name, () => {
       const sut = await loadKeySet(options([{ key: 'rsa2048.pkcs1.pem' }, { key: 'ec256.pkcs8.pem', kid: 'literal' }]));
 
       expect(sut.jwks.keys).toEqual([
-        expect.objectContaining({ kty: 'RSA', kid: sut.all[0]!.kid, alg: 'RS256', use: 'sig' }),
+        expect.objectContaining({ kty: 'RSA', kid: sut.all[0].kid, alg: 'RS256', use: 'sig' }),
         expect.objectContaining({ kty: 'EC', crv: 'P-256', kid: 'literal', alg: 'ES256', use: 'sig' }),
       ]);
       expect(sut.jwks.keys.some((k) => 'd' in k || 'p' in k)).toBe(false);

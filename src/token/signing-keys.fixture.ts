@@ -44,15 +44,13 @@ export function useKeyFiles(): void {
     openssl('genrsa', '-out', 'rsa1024.pem', '1024');
     openssl('genpkey', '-algorithm', 'ED25519', '-out', 'ed25519.pem');
     openssl('ecparam', '-name', 'secp256k1', '-genkey', '-noout', '-out', 'k256.pem');
-    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256',
-      '-aes256', '-pass', 'pass:x', '-out', 'encrypted.pem');
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-aes256', '-pass', 'pass:x', '-out', 'encrypted.pem');
     // A leaf signed by a CA, with the chain file in the usual order: leaf, then CA.
     openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca.key.pem');
     selfSigned('ca.key.pem', 'ca.cert.pem');
     openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'leaf.key.pem');
     openssl('req', '-new', '-key', 'leaf.key.pem', '-subj', '/CN=leaf', '-out', 'leaf.csr');
-    openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.cert.pem', '-CAkey', 'ca.key.pem', '-days', '365',
-      '-out', 'leaf.cert.pem');
+    openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.cert.pem', '-CAkey', 'ca.key.pem', '-days', '365', '-out', 'leaf.cert.pem');
     writeFileSync(file('leaf.chain.pem'), text('leaf.cert.pem') + text('ca.cert.pem'));
     writeFileSync(file('corrupt.pem'), `-----BEGIN PRIVATE KEY-----\n${'SECRET'.repeat(10)}\n-----END PRIVATE KEY-----\n`);
     writeFileSync(file('ec-leading-zero.pem'), ecKeyWithLeadingZeroXPem());

@@ -19,9 +19,7 @@ describe(loadKeySet.name, () => {
     });
 
     it('refuses an RSA key under 2048 bits', async () => {
-      expect(await issuesOf(options([{ key: 'rsa1024.pem' }]))).toEqual([
-        expect.objectContaining({ path: 'token.keys[0].key', code: 'rsa_key_too_small' }),
-      ]);
+      expect(await issuesOf(options([{ key: 'rsa1024.pem' }]))).toEqual([expect.objectContaining({ path: 'token.keys[0].key', code: 'rsa_key_too_small' })]);
     });
 
     it('refuses an Ed25519 key and says registry 2.8 cannot verify it', async () => {
@@ -33,13 +31,13 @@ describe(loadKeySet.name, () => {
     it('refuses an EC curve that registries do not verify', async () => {
       const [issue] = await issuesOf(options([{ key: 'k256.pem' }]));
 
-      expect(issue!.code).toBe('unsupported_curve');
+      expect(issue.code).toBe('unsupported_curve');
     });
 
     it('refuses an encrypted private key', async () => {
       const [issue] = await issuesOf(options([{ key: 'encrypted.pem' }]));
 
-      expect(issue!.code).toBe('encrypted_key');
+      expect(issue.code).toBe('encrypted_key');
     });
 
     it('says so when the key file holds a certificate', async () => {
@@ -49,9 +47,7 @@ describe(loadKeySet.name, () => {
     });
 
     it('reports a missing key file with its config path', async () => {
-      expect(await issuesOf(options([{ key: 'absent.pem' }]))).toEqual([
-        expect.objectContaining({ path: 'token.keys[0].key', code: 'file_unreadable' }),
-      ]);
+      expect(await issuesOf(options([{ key: 'absent.pem' }]))).toEqual([expect.objectContaining({ path: 'token.keys[0].key', code: 'file_unreadable' })]);
     });
 
     it('never puts the content of an unparsable key file into the error', async () => {

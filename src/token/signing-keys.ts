@@ -31,12 +31,10 @@ export async function loadKeySet(opts: KeySetOptions, now: number = Date.now()):
     throw new KeyLoadError([{ path: base, code: 'no_keys', message: 'at least one signing key is required' }]);
   }
   const loaded = await Promise.all(
-    opts.keys.map((config, index) =>
-      loadKey(config, `${base}[${index}]`, { kidFormat: opts.kidFormat, now, sentAsX5c: opts.x5c && index === 0 }),
-    ),
+    opts.keys.map((config, index) => loadKey(config, `${base}[${index}]`, { kidFormat: opts.kidFormat, now, sentAsX5c: opts.x5c && index === 0 })),
   );
   const issues = loaded.flatMap((l) => l.issues);
-  if (opts.x5c && opts.keys[0]!.certificate === undefined) {
+  if (opts.x5c && opts.keys[0].certificate === undefined) {
     issues.push({
       path: `${base}[0].certificate`,
       code: 'x5c_needs_certificate',
@@ -48,7 +46,7 @@ export async function loadKeySet(opts: KeySetOptions, now: number = Date.now()):
 
   const all = loaded.map((l) => l.key!);
   return {
-    signer: all[0]!,
+    signer: all[0],
     all,
     jwks: { keys: await Promise.all(all.map(publicJwk)) },
     bundlePem: all.flatMap((k) => (k.certificate ? [pemOf(k.certificate)] : [])).join(''),
@@ -87,7 +85,7 @@ async function loadKey(config: TokenKeyConfig, path: string, context: LoadContex
       issues.push({ path: `${path}.certificate`, code: 'not_a_certificate', message: parsed.message });
     } else {
       certificates = parsed.certificates;
-      if (publicKey && !sameKey(certificates[0]!.publicKey, publicKey)) {
+      if (publicKey && !sameKey(certificates[0].publicKey, publicKey)) {
         issues.push({
           path: `${path}.certificate`,
           code: 'certificate_key_mismatch',
@@ -105,7 +103,7 @@ async function loadKey(config: TokenKeyConfig, path: string, context: LoadContex
     privateKey,
     publicKey,
     ...(certificates && {
-      certificate: certificates[0]!,
+      certificate: certificates[0],
       x5c: Object.freeze(certificates.map((c) => c.raw.toString('base64'))),
     }),
   };

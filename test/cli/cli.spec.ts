@@ -52,7 +52,10 @@ describe('regauth CLI', () => {
   it('check-config names every bad key and exits 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'regauth-cli-'));
     const file = join(dir, 'bad.yml');
-    writeFileSync(file, 'token: { issuer: x, keys: [{ key: k.pem }] }\nauthn: [{ type: nope }]\nacl: [{ match: { ip: "10.0.0.0/33" }, actions: [pull] }]\nbogus: 1\n');
+    writeFileSync(
+      file,
+      'token: { issuer: x, keys: [{ key: k.pem }] }\nauthn: [{ type: nope }]\nacl: [{ match: { ip: "10.0.0.0/33" }, actions: [pull] }]\nbogus: 1\n',
+    );
     const sut = regauth(['check-config', file]);
     expect(sut.code).toBe(1);
     expect(sut.stderr).toContain('authn[0].type: unknown value (known: static');
@@ -104,8 +107,24 @@ describe('regauth CLI', () => {
       expect(JSON.parse(sut.stdout)).toEqual({
         account: 'admin',
         scopes: [
-          { scope: 'registry:catalog:*', type: 'registry', name: 'catalog', requested: ['*'], granted: ['*'], rule: 0, comment: 'admin can do anything, including the catalog' },
-          { scope: 'repository:team/app:pull,push', type: 'repository', name: 'team/app', requested: ['pull', 'push'], granted: ['pull', 'push'], rule: 0, comment: 'admin can do anything, including the catalog' },
+          {
+            scope: 'registry:catalog:*',
+            type: 'registry',
+            name: 'catalog',
+            requested: ['*'],
+            granted: ['*'],
+            rule: 0,
+            comment: 'admin can do anything, including the catalog',
+          },
+          {
+            scope: 'repository:team/app:pull,push',
+            type: 'repository',
+            name: 'team/app',
+            requested: ['pull', 'push'],
+            granted: ['pull', 'push'],
+            rule: 0,
+            comment: 'admin can do anything, including the catalog',
+          },
         ],
       });
     });
@@ -124,7 +143,7 @@ describe('regauth CLI', () => {
       const file = join(dir, 'c.yml');
       writeFileSync(file, `token: { issuer: i, keys: [{ key: k.pem }] }\nauthn: []\nacl:\n  - { match: { labels: { team: ops } }, actions: [push] }\n`);
       const sut = regauth(['explain', '--config', file, '--account', 'x', '--label', 'team=dev', '--label', 'team=ops', '--json', 'repository:a:push']);
-      expect((JSON.parse(sut.stdout) as { scopes: { granted: string[] }[] }).scopes[0]!.granted).toEqual(['push']);
+      expect((JSON.parse(sut.stdout) as { scopes: { granted: string[] }[] }).scopes[0].granted).toEqual(['push']);
     });
 
     it('does not match ip rules without --ip', () => {
@@ -133,8 +152,8 @@ describe('regauth CLI', () => {
       writeFileSync(file, `token: { issuer: i, keys: [{ key: k.pem }] }\nauthn: []\nacl:\n  - { match: { ip: 10.0.0.0/8 }, actions: [pull] }\n`);
       const without = regauth(['explain', '--config', file, '--account', 'x', '--json', 'repository:a:pull']);
       const withIp = regauth(['explain', '--config', file, '--account', 'x', '--ip', '10.1.2.3', '--json', 'repository:a:pull']);
-      expect((JSON.parse(without.stdout) as { scopes: { rule: number | null }[] }).scopes[0]!.rule).toBeNull();
-      expect((JSON.parse(withIp.stdout) as { scopes: { rule: number | null }[] }).scopes[0]!.rule).toBe(0);
+      expect((JSON.parse(without.stdout) as { scopes: { rule: number | null }[] }).scopes[0].rule).toBeNull();
+      expect((JSON.parse(withIp.stdout) as { scopes: { rule: number | null }[] }).scopes[0].rule).toBe(0);
     });
   });
 });

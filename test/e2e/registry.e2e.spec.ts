@@ -161,4 +161,3 @@ describeIf('regauth + registry 2.8 + skopeo', () => {
     pushPullCases(fixture);
   });
 });
-

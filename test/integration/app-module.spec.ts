@@ -53,7 +53,7 @@ acl:
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const claims = claimsOf<{ access: Array<{ actions: string[] }> }>(res.json<{ token: string }>().token);
-    expect(claims.access[0]!.actions).toEqual(['pull']);
+    expect(claims.access[0].actions).toEqual(['pull']);
   });
 
   it('answers a wrong password through the refusal table: 401 with a Basic challenge', async () => {
@@ -72,7 +72,7 @@ acl:
     writeConfig('[pull, push]');
     await app.get(ConfigReloader).reload();
     const claims = claimsOf<{ access: Array<{ actions: string[] }> }>((await tokenFor('repository:team/app:pull,push')).json<{ token: string }>().token);
-    expect(claims.access[0]!.actions).toEqual(['pull', 'push']);
+    expect(claims.access[0].actions).toEqual(['pull', 'push']);
     expect(app.get(SnapshotStore).generation).toBe(2);
   });
 

@@ -47,7 +47,7 @@ acl:
   it('admits cicd through ext_auth with CICD_SECRET from the environment', async () => {
     const res = await token(sut, 'scope=repository:ci/app:pull,push', basic('cicd', CICD_SECRET));
     expect(res.status).toBe(200);
-    expect(claimsOf(((await res.json()) as { token: string }).token).access[0]!.actions).toEqual(['pull', 'push']);
+    expect(claimsOf(((await res.json()) as { token: string }).token).access[0].actions).toEqual(['pull', 'push']);
   });
 
   it('refuses cicd with a wrong secret', async () => {
@@ -58,9 +58,7 @@ acl:
     const res = await token(sut, 'scope=repository:team/app:pull,push&scope=repository:team/other:delete', basic('dev', DEV_PASSWORD));
     expect(res.status).toBe(200);
     // ext_authz.sh grants nothing for delete, and a scope granted nothing is left out of the token.
-    expect(claimsOf(((await res.json()) as { token: string }).token).access).toEqual([
-      { type: 'repository', name: 'team/app', actions: ['pull', 'push'] },
-    ]);
+    expect(claimsOf(((await res.json()) as { token: string }).token).access).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull', 'push'] }]);
   });
 });
 
@@ -72,9 +70,8 @@ describe('shipped configs with hooks', () => {
       ...(await Promise.all(config.authz.map((a, i) => createAuthorizer(a, { baseDir, name: authorizerName(a, i) })))),
     ];
     expect(built.length).toBeGreaterThan(1);
-    await Promise.all(built.map((b) => b.close?.()));
+    await Promise.all(built.map(async (b) => b.close?.()));
   });
-
 });
 
 describe('config/example-cicd.yml as shipped, behind the token endpoint', () => {

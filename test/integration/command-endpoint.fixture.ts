@@ -39,9 +39,9 @@ export interface CommandEndpoint extends CommandWork {
   /** Every line the file's servers logged, all servers together. */
   readonly logLines: string[];
   /** Starts a server on `configFile`, logging into logLines; closed after the file's tests. */
-  startServerLogged(configFile: string): Promise<RunningServer>;
+  readonly startServerLogged: (configFile: string) => Promise<RunningServer>;
   /** Writes `yaml` as config.yml into a new folder named after `name` and starts a server on it. */
-  startWith(name: string, yaml: string): Promise<RunningServer>;
+  readonly startWith: (name: string, yaml: string) => Promise<RunningServer>;
 }
 
 /**

@@ -115,7 +115,7 @@ describe('command provider: limits of the process-group kill (plugins/README.md)
       await pause(200);
       const left = pids.leftovers();
       expect(left.map((p) => p.pid)).toEqual([escaped]);
-      expect(left[0]!.session).toBe(escaped); // a session, and so a process group, of its own
+      expect(left[0].session).toBe(escaped); // a session, and so a process group, of its own
     } finally {
       // This test's cleanup, not regauth's: afterEach then checks that nothing else is left.
       if (escaped) process.kill(escaped, 'SIGKILL');

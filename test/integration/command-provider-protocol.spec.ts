@@ -123,7 +123,12 @@ describe('command provider: environment', () => {
     const file = join(work.dir, `env-${Math.random().toString(36).slice(2)}`);
     const sut = await buildSut({ command: script('record-env.sh'), args: [file], ...config });
     await sut.authenticate('alice', new Secret(alicePassword), ctx());
-    return Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
   };
 
   beforeAll(() => {

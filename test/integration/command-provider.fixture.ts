@@ -11,7 +11,7 @@ export const ctx = (signal = new AbortController().signal): RequestContext => ({
 
 export interface CommandProviders extends CommandWork {
   /** A provider from `config` on top of the command defaults, relative to the work folder. */
-  buildSut(config: Record<string, unknown>): Promise<Provider>;
+  readonly buildSut: (config: Record<string, unknown>) => Promise<Provider>;
 }
 
 export function useCommandProviders(): CommandProviders {

@@ -14,7 +14,10 @@ const callback = useCallbackServer();
 describe('http authorizer', () => {
   const request: ScopeRequest = { ...pushPullRequest, ip: null };
   const buildAuthorizer = async (config: Record<string, unknown> = {}) => {
-    const sut = await createHttpAuthorizer(httpAuthorizerSchema.parse({ type: 'http', url: `${callback.server.url}/authz`, ...config }), { baseDir: callback.dir, name: 'authz-cb' });
+    const sut = await createHttpAuthorizer(httpAuthorizerSchema.parse({ type: 'http', url: `${callback.server.url}/authz`, ...config }), {
+      baseDir: callback.dir,
+      name: 'authz-cb',
+    });
     callback.built.push(sut);
     return sut;
   };

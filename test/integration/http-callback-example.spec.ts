@@ -50,7 +50,7 @@ beforeAll(async () => {
     service.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      if (m) resolve(m[1]);
     });
     service.once('exit', (code) => reject(new Error(`example callback server exited (${code})`)));
   });
@@ -96,7 +96,9 @@ describe('example callback server behind the token endpoint', () => {
 describe('example callback server with a wrong bearer token', () => {
   it('makes regauth answer 503: the service refuses it, which is a failure, not a wrong password', async () => {
     const sut = await startRegauth('not-the-token');
-    const res = await fetch(`${sut.url}/auth?service=registry&scope=repository:carol/app:pull`, { headers: { authorization: basic('carol', users.carol.password) } });
+    const res = await fetch(`${sut.url}/auth?service=registry&scope=repository:carol/app:pull`, {
+      headers: { authorization: basic('carol', users.carol.password) },
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
   });

@@ -55,7 +55,7 @@ describe('http provider: protocol', () => {
     await sut.authenticate('alice', new Secret(password), ctx());
     await sut.authenticate('bob', new Secret(password), ctx());
     const [first, second] = callback.server.requests.slice(-2);
-    expect(second!.remotePort).toBe(first!.remotePort);
+    expect(second.remotePort).toBe(first.remotePort);
   });
 
   it('ignores HTTP_PROXY from the environment', async () => {
@@ -98,7 +98,7 @@ describe('http provider: misbehaving services fail closed', () => {
     let followed = false;
     callback.server.on('/elsewhere', (req, res) => {
       followed = true;
-      answerJson(200, { result: 'allow' })(req, res);
+      void answerJson(200, { result: 'allow' })(req, res);
     });
     expect((await failureOf(redirectTo('/elsewhere'))).code).toBe('redirect');
     expect(followed).toBe(false);
@@ -147,10 +147,10 @@ describe('http provider: misbehaving services fail closed', () => {
     const started = Date.now();
     const settledAt = (p: Promise<unknown>): Promise<[unknown, number]> => rejection(p).then((err) => [err, Date.now() - started]);
     const [first, queued] = await Promise.all([0, 1].map(() => settledAt(sut.authenticate('alice', new Secret(password), ctx()))));
-    expect(first![0]).toMatchObject({ code: 'timeout' });
+    expect(first[0]).toMatchObject({ code: 'timeout' });
     // The queued call waited the whole 400 ms for the first one's slot: no time left of its own.
-    expect(queued![0]).toMatchObject({ code: 'timeout' });
-    expect(queued![1]).toBeLessThan(700);
+    expect(queued[0]).toMatchObject({ code: 'timeout' });
+    expect(queued[1]).toBeLessThan(700);
   });
 
   it('sheds calls past the concurrency and queue bound', async () => {

@@ -19,7 +19,7 @@ export interface CallbackFixture {
   /** Providers and authorizers to close after the file's tests. */
   readonly built: { close?: () => Promise<void> }[];
   /** A provider calling `<server>/authn`, with `config` on top. */
-  buildSut(config: Record<string, unknown>): Promise<Provider>;
+  readonly buildSut: (config: Record<string, unknown>) => Promise<Provider>;
 }
 
 export function useCallbackServer(): CallbackFixture {
@@ -32,7 +32,7 @@ export function useCallbackServer(): CallbackFixture {
     server = await startCallbackServer();
   });
   afterAll(async () => {
-    await Promise.all(built.map((b) => b.close?.()));
+    await Promise.all(built.map(async (b) => b.close?.()));
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -46,7 +46,10 @@ export function useCallbackServer(): CallbackFixture {
     },
     built,
     async buildSut(config) {
-      const sut = await createHttpProvider(httpProviderSchema.parse({ type: 'http', url: `${server.url}/authn`, ...config }), { baseDir: dir, name: 'callback' });
+      const sut = await createHttpProvider(httpProviderSchema.parse({ type: 'http', url: `${server.url}/authn`, ...config }), {
+        baseDir: dir,
+        name: 'callback',
+      });
       built.push(sut);
       return sut;
     },

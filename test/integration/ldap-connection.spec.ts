@@ -29,7 +29,7 @@ describeIf('LdapConnection against slapd', () => {
 
   it.each(['none', 'starttls'] as const)('does not reopen a connection the server dropped (tls: %s)', async (tls) => {
     const [target] = ldapTargets({ addr: `127.0.0.1:${slapd.ldapPort}`, tls });
-    const sut = await LdapConnection.open(target!, settings(), signal());
+    const sut = await LdapConnection.open(target, settings(), signal());
     try {
       await sut.bind(SERVICE_ACCOUNT.dn, SERVICE_ACCOUNT.password, signal());
       await slapd.stop();
@@ -44,7 +44,7 @@ describeIf('LdapConnection against slapd', () => {
   it('reports the end of the connection once it is destroyed', async () => {
     const [target] = ldapTargets({ url: slapd.ldapsUrl });
     let ended = 0;
-    const sut = await LdapConnection.open(target!, settings(), signal(), () => ended++);
+    const sut = await LdapConnection.open(target, settings(), signal(), () => ended++);
     expect(sut.usable).toBe(true);
     sut.destroy();
     sut.destroy();
@@ -55,6 +55,6 @@ describeIf('LdapConnection against slapd', () => {
   it('does not connect at all when the request deadline has already passed', async () => {
     const [target] = ldapTargets({ url: slapd.ldapUrl });
     const expired = AbortSignal.abort();
-    await expect(LdapConnection.open(target!, settings(), expired)).rejects.toMatchObject({ code: 'aborted' });
+    await expect(LdapConnection.open(target, settings(), expired)).rejects.toMatchObject({ code: 'aborted' });
   });
 });

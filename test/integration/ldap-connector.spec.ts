@@ -28,11 +28,13 @@ describeIf('LdapConnector failover', () => {
     const settings = { tls: { ca: readFileSync(slapd.caFile, 'utf8') }, connectTimeoutMs: 1_000, operationTimeoutMs: 300 };
     return new LdapConnector(ldapTargets({ url: urls }), settings, () => clock);
   }
-  const bindAs = (dn: string, password: string) => async (conn: LdapConnection): Promise<string> => {
-    opened.push(conn);
-    await conn.bind(dn, password, live());
-    return conn.target.label;
-  };
+  const bindAs =
+    (dn: string, password: string) =>
+    async (conn: LdapConnection): Promise<string> => {
+      opened.push(conn);
+      await conn.bind(dn, password, live());
+      return conn.target.label;
+    };
   const aliceBind = bindAs(alice.dn, alice.password);
 
   beforeAll(async () => {

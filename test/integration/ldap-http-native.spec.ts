@@ -31,7 +31,8 @@ describeIf('LDAP at the token endpoint', () => {
     afterAll(async () => {
       await h?.server.close();
       // No password of any test user ever reaches a log line.
-      for (const line of h?.logs ?? []) for (const pw of [alice.password, bob.password, carol.password, SERVICE_ACCOUNT.password]) expect(line).not.toContain(pw);
+      for (const line of h?.logs ?? [])
+        for (const pw of [alice.password, bob.password, carol.password, SERVICE_ACCOUNT.password]) expect(line).not.toContain(pw);
     });
 
     it('grants a group member what the ACL gives the group label', async () => {
@@ -45,7 +46,7 @@ describeIf('LDAP at the token endpoint', () => {
       expect(await accessOf(res)).toEqual([{ type: 'repository', name: 'dev/app', actions: ['pull'] }]);
     });
 
-    it('puts the directory\'s account name in sub, whatever spelling was typed', async () => {
+    it("puts the directory's account name in sub, whatever spelling was typed", async () => {
       const res = await h.get(`service=${SERVICE}&scope=repository:alice/app:push`, basic('ALICE', alice.password));
       expect(res.status).toBe(200);
       const claims = claimsOf(((await res.json()) as { token: string }).token);
@@ -63,8 +64,11 @@ describeIf('LDAP at the token endpoint', () => {
     });
 
     it('re-checks LDAP at refresh: a user removed from a group loses its grants', async () => {
-      const login = (await (await h.post({ grant_type: 'password', username: 'bob', password: bob.password, service: SERVICE, client_id: 'x', access_type: 'offline' })).json()) as { refresh_token: string };
-      const refresh = (): Promise<Response> => h.post({ grant_type: 'refresh_token', refresh_token: login.refresh_token, service: SERVICE, client_id: 'x', scope: 'repository:dev/app:pull,push' });
+      const login = (await (
+        await h.post({ grant_type: 'password', username: 'bob', password: bob.password, service: SERVICE, client_id: 'x', access_type: 'offline' })
+      ).json()) as { refresh_token: string };
+      const refresh = (): Promise<Response> =>
+        h.post({ grant_type: 'refresh_token', refresh_token: login.refresh_token, service: SERVICE, client_id: 'x', scope: 'repository:dev/app:pull,push' });
       expect(await accessOf(await refresh())).toEqual([{ type: 'repository', name: 'dev/app', actions: ['pull', 'push'] }]);
       const developers = `cn=Developers,${GROUPS_BASE}`;
       const change = (operation: 'add' | 'delete'): Change => new Change({ operation, modification: new Attribute({ type: 'member', values: [bob.dn] }) });
@@ -108,9 +112,16 @@ describeIf('LDAP at the token endpoint', () => {
 
   describe('refresh when the login filter names another attribute than account_attribute', () => {
     it('finds the user again by the account in the token', async () => {
-      const h = await serveWithLogs(nativeConfig(ldap.dir, ldap.slapd, 'ca.pem', '(&(cn=\${account})(objectClass=inetOrgPerson))'));
+      const h = await serveWithLogs(nativeConfig(ldap.dir, ldap.slapd, 'ca.pem', '(&(cn=${account})(objectClass=inetOrgPerson))'));
       try {
-        const login = await h.post({ grant_type: 'password', username: 'smith john', password: smith.password, service: SERVICE, client_id: 'x', access_type: 'offline' });
+        const login = await h.post({
+          grant_type: 'password',
+          username: 'smith john',
+          password: smith.password,
+          service: SERVICE,
+          client_id: 'x',
+          access_type: 'offline',
+        });
         expect(login.status).toBe(200);
         const { refresh_token } = (await login.json()) as { refresh_token: string };
         const refreshed = await h.post({ grant_type: 'refresh_token', refresh_token, service: SERVICE, client_id: 'x', scope: 'repository:dev/app:pull' });

@@ -19,7 +19,7 @@ acl:
   - { match: { account: "/.+/" }, actions: [pull] }
 `;
 
-const UID_FILTER = '(&(uid=\${account})(objectClass=inetOrgPerson))';
+const UID_FILTER = '(&(uid=${account})(objectClass=inetOrgPerson))';
 
 export function nativeConfig(dir: string, slapd: RunningSlapd, ca: string, filter = UID_FILTER): string {
   const file = join(dir, `native-${Math.random().toString(36).slice(2)}.yml`);

@@ -36,7 +36,7 @@ describeLdapProviders('LDAP provider against slapd', (ldap) => {
       ['a NUL byte', 'alice\0', alice.password],
       // Unescaped, this would be the DN of a real entry with this password: the bind would succeed.
       ['an RDN that names an existing entry', NESTED.typedAs, NESTED.password],
-    ])('denies a name with %s: the bind DN it makes is nobody\'s', async (_case, user, password) => {
+    ])("denies a name with %s: the bind DN it makes is nobody's", async (_case, user, password) => {
       const sut = await buildSut(asUser);
       expect(await login(sut, user, password)).toEqual({ kind: 'deny' });
     });
@@ -54,7 +54,10 @@ describeLdapProviders('LDAP provider against slapd', (ldap) => {
     });
 
     it('accepts docker_auth addr with tls: always and tls: starttls', async () => {
-      for (const [port, tls] of [[ldap.slapd.ldapsPort, 'always'], [ldap.slapd.ldapPort, 'starttls']] as const) {
+      for (const [port, tls] of [
+        [ldap.slapd.ldapsPort, 'always'],
+        [ldap.slapd.ldapPort, 'starttls'],
+      ] as const) {
         const sut = await buildSut({ url: undefined, addr: `127.0.0.1:${port}`, tls, ca_certificate: ldap.slapd.caFile });
         expect((await login(sut, 'bob', bob.password)).kind).toBe('allow');
       }
@@ -93,13 +96,13 @@ describeLdapProviders('LDAP provider against slapd', (ldap) => {
     it('answers many concurrent logins with mixed passwords correctly, and leaks no connection', async () => {
       const sut = await buildSut({ pool_size: 3, labels: { groups: { attribute: 'memberOf', parse_cn: true } } });
       const cases = Array.from({ length: 120 }, (_, i) => {
-        const person = [alice, bob, carol][i % 3]!;
+        const person = [alice, bob, carol][i % 3];
         const right = i % 4 !== 0;
         return { user: person.uid, password: right ? person.password : `${person.password}-wrong`, expected: right ? 'allow' : 'deny' };
       });
       const results = await Promise.all(cases.map((c) => login(sut, c.user, c.password)));
       expect(results.map((r) => r.kind)).toEqual(cases.map((c) => c.expected));
-      const aliceResults = results.filter((r, i) => cases[i]!.user === 'alice' && r.kind === 'allow');
+      const aliceResults = results.filter((r, i) => cases[i].user === 'alice' && r.kind === 'allow');
       for (const r of aliceResults) expect(r).toEqual(allow({ groups: ['Developers', 'Ops'] }));
       // User connections close just after the answer is out; give them a moment.
       await eventually(() => sut.openConnections <= 3);

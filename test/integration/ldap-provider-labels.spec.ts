@@ -32,15 +32,19 @@ describeLdapProviders('LDAP provider against slapd', (ldap) => {
     });
 
     it('finds groups by the user DN for directories without memberOf', async () => {
-      const sut = await buildSut({ group_search: { base: GROUPS_BASE, filter: '(&(objectClass=groupOfNames)(member=${dn}))', attribute: 'cn', label: 'groups', lower_case: true } });
+      const sut = await buildSut({
+        group_search: { base: GROUPS_BASE, filter: '(&(objectClass=groupOfNames)(member=${dn}))', attribute: 'cn', label: 'groups', lower_case: true },
+      });
       const result = await login(sut, 'alice', alice.password);
-      expect(result.kind === 'allow' && [...result.labels.groups!].sort()).toEqual(['developers', 'ops']);
+      expect(result.kind === 'allow' && [...result.labels.groups].sort()).toEqual(['developers', 'ops']);
     });
 
     it('finds posix groups by account name (memberUid)', async () => {
-      const sut = await buildSut({ group_search: { base: GROUPS_BASE, filter: '(&(objectClass=posixGroup)(memberUid=${account}))', attribute: 'cn', label: 'teams' } });
+      const sut = await buildSut({
+        group_search: { base: GROUPS_BASE, filter: '(&(objectClass=posixGroup)(memberUid=${account}))', attribute: 'cn', label: 'teams' },
+      });
       const result = await login(sut, 'bob', bob.password);
-      expect(result.kind === 'allow' && [...result.labels.teams!].sort()).toEqual(['builders', 'readers']);
+      expect(result.kind === 'allow' && [...result.labels.teams].sort()).toEqual(['builders', 'readers']);
     });
 
     it('merges memberOf and group-search values into one label', async () => {
@@ -49,7 +53,7 @@ describeLdapProviders('LDAP provider against slapd', (ldap) => {
         group_search: { base: GROUPS_BASE, filter: '(&(objectClass=posixGroup)(memberUid=${account}))', label: 'groups' },
       });
       const result = await login(sut, 'bob', bob.password);
-      expect(result.kind === 'allow' && [...result.labels.groups!].sort()).toEqual(['Developers', 'builders', 'readers']);
+      expect(result.kind === 'allow' && [...result.labels.groups].sort()).toEqual(['Developers', 'builders', 'readers']);
     });
 
     it('does not search groups for a wrong password', async () => {
@@ -79,7 +83,7 @@ describeLdapProviders('LDAP provider against slapd', (ldap) => {
       await ldap.slapd.asAdmin((c) => c.modify(opsGroup, change('add')));
       try {
         const result = await sut.lookup!('bob', ctx());
-        expect(result.kind === 'allow' && [...result.labels.groups!].sort()).toEqual(['Developers', 'Ops']);
+        expect(result.kind === 'allow' && [...result.labels.groups].sort()).toEqual(['Developers', 'Ops']);
       } finally {
         await ldap.slapd.asAdmin((c) => c.modify(opsGroup, change('delete')));
       }

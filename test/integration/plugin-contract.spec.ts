@@ -48,14 +48,19 @@ describe('plugin contract at run time', () => {
   });
 
   it('gives up on a plugin call that never settles, at its deadline', async () => {
-    const sut = await provider({ module: `./${writeModule('export function createProvider() { return { authenticate: () => new Promise(() => {}) }; }')}`, timeout: '200ms' });
+    const sut = await provider({
+      module: `./${writeModule('export function createProvider() { return { authenticate: () => new Promise(() => {}) }; }')}`,
+      timeout: '200ms',
+    });
     const started = Date.now();
     expect(await rejection(sut.authenticate('alice', new Secret('pw'), ctx()))).toMatchObject({ code: 'timeout' });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('keeps the slot of a call that ignores its deadline until it settles, and sheds calls past the bound meanwhile', async () => {
-    const slow = writeModule('export function createProvider() { return { authenticate: () => new Promise((r) => setTimeout(() => r({ kind: "deny" }), 400)) }; }');
+    const slow = writeModule(
+      'export function createProvider() { return { authenticate: () => new Promise((r) => setTimeout(() => r({ kind: "deny" }), 400)) }; }',
+    );
     const sut = await provider({ module: `./${slow}`, timeout: '100ms', concurrency: 1, queue: 0 });
     expect(await rejection(sut.authenticate('alice', new Secret('pw'), ctx()))).toMatchObject({ code: 'timeout' });
     expect(await rejection(sut.authenticate('alice', new Secret('pw'), ctx()))).toBeInstanceOf(OverloadedError);
@@ -64,7 +69,9 @@ describe('plugin contract at run time', () => {
   });
 
   it('fails an authorizer whose answer is outside the contract', async () => {
-    const sut = await authorizer({ module: `./${writeModule('export function createAuthorizer() { return { async authorize() { return { kind: "decided", actions: "pull" }; } }; }')}` });
+    const sut = await authorizer({
+      module: `./${writeModule('export function createAuthorizer() { return { async authorize() { return { kind: "decided", actions: "pull" }; } }; }')}`,
+    });
     expect(await rejection(sut.authorize(pullPush, ctx()))).toMatchObject({ code: 'bad_result' });
   });
 

@@ -16,15 +16,23 @@ import { toLabels } from '../../src/common/labels.js';
 export const EXAMPLE = fileURLToPath(new URL('../../plugins/example-plugin.mjs', import.meta.url));
 export const ROBOT_TOKEN = 'robot-deploy-token-123';
 export const ctx = (): RequestContext => ({ requestId: 'r1', ip: '127.0.0.1', service: 'registry', signal: new AbortController().signal });
-export const pullPush: ScopeRequest = { account: 'alice', type: 'repository', name: 'public/base', service: 'registry', ip: null, labels: toLabels({}), actions: ['pull', 'push'] };
+export const pullPush: ScopeRequest = {
+  account: 'alice',
+  type: 'repository',
+  name: 'public/base',
+  service: 'registry',
+  ip: null,
+  labels: toLabels({}),
+  actions: ['pull', 'push'],
+};
 
 export interface PluginWork {
   /** Temporary folder, the plugins' config folder; removed after the file's tests. */
   readonly dir: string;
   /** Writes an ES module into the work folder and returns its file name. */
-  writeModule(source: string): string;
-  provider(config: Record<string, unknown>): Promise<Provider>;
-  authorizer(config: Record<string, unknown>): Promise<Authorizer>;
+  readonly writeModule: (source: string) => string;
+  readonly provider: (config: Record<string, unknown>) => Promise<Provider>;
+  readonly authorizer: (config: Record<string, unknown>) => Promise<Authorizer>;
 }
 
 export function usePluginWork(): PluginWork {

@@ -51,7 +51,7 @@ function claimsFor(access: AccessEntry[]) {
 }
 
 function token(keySet: KeySet, opts: { x5c: boolean; keyIndex?: number; access?: AccessEntry[] }): string {
-  return createJwtSigner(keySet.all[opts.keyIndex ?? 0]!, { x5c: opts.x5c }).sign(claimsFor(opts.access ?? []));
+  return createJwtSigner(keySet.all[opts.keyIndex ?? 0], { x5c: opts.x5c }).sign(claimsFor(opts.access ?? []));
 }
 
 async function statusWith(bearer: string, path = '/v2/'): Promise<number> {

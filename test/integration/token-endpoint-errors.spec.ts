@@ -38,11 +38,13 @@ describe('token endpoint over HTTP', () => {
     const res = await fetch(`${endpoint.sut.url}/auth?service=it-registry`, { method: 'PUT' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, POST');
-    expect(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('UNSUPPORTED');
+    expect(((await res.json()) as { errors: { code: string }[] }).errors[0].code).toBe('UNSUPPORTED');
   });
 
   it('answers HEAD without running the grant', async () => {
-    expect((await fetch(`${endpoint.sut.url}/auth?service=it-registry`, { method: 'HEAD', headers: { authorization: basic('bob', users.bob) } })).status).toBe(405);
+    expect((await fetch(`${endpoint.sut.url}/auth?service=it-registry`, { method: 'HEAD', headers: { authorization: basic('bob', users.bob) } })).status).toBe(
+      405,
+    );
   });
 
   it('answers unknown paths with a JSON 404 that does not echo the URL', async () => {

@@ -22,7 +22,12 @@ describe('token endpoint over HTTP', () => {
     expect(body.expires_in).toBe(300);
     expect(body.issued_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     const claims = claimsOf(body.token as string);
-    expect(claims).toMatchObject({ iss: 'it-issuer', aud: 'it-registry', sub: 'alice', access: [{ type: 'repository', name: 'dev/app', actions: ['pull', 'push'] }] });
+    expect(claims).toMatchObject({
+      iss: 'it-issuer',
+      aud: 'it-registry',
+      sub: 'alice',
+      access: [{ type: 'repository', name: 'dev/app', actions: ['pull', 'push'] }],
+    });
     expect(Number.isInteger(claims.exp) && Number.isInteger(claims.iat) && Number.isInteger(claims.nbf)).toBe(true);
     expect((claims.exp as number) - (claims.iat as number)).toBe(300);
   });
@@ -38,7 +43,7 @@ describe('token endpoint over HTTP', () => {
     const jwk = jwks.keys.find((k) => k.kid === header.kid);
     expect(jwk).toBeDefined();
     await expect(compactVerify(body.token, await importJWK(jwk!, 'ES256'))).resolves.toBeDefined();
-    const leaf = new X509Certificate(Buffer.from(header.x5c![0]!, 'base64'));
+    const leaf = new X509Certificate(Buffer.from(header.x5c![0], 'base64'));
     expect(leaf.publicKey.equals(createPublicKey({ key: jwk as never, format: 'jwk' }))).toBe(true);
   });
 
@@ -93,7 +98,10 @@ describe('token endpoint over HTTP', () => {
   });
 
   it('merges space-joined and repeated scopes per resource', async () => {
-    const res = await get('service=it-registry&scope=repository:dev/app:pull+repository:dev/app:pull,push&scope=repository:dev/lib:pull', basic('alice', users.alice));
+    const res = await get(
+      'service=it-registry&scope=repository:dev/app:pull+repository:dev/app:pull,push&scope=repository:dev/lib:pull',
+      basic('alice', users.alice),
+    );
     expect(claimsOf(((await res.json()) as { token: string }).token).access).toEqual([
       { type: 'repository', name: 'dev/app', actions: ['pull', 'push'] },
       { type: 'repository', name: 'dev/lib', actions: ['pull'] },

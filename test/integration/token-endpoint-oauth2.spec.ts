@@ -9,7 +9,14 @@ describe('token endpoint over HTTP', () => {
 
   it('accepts an OAuth2 password grant with a charset in the content type (containerd)', async () => {
     const res = await post(
-      { grant_type: 'password', username: 'alice', password: users.alice, service: 'it-registry', client_id: 'containerd-client', scope: 'repository:dev/app:pull repository:dev/app:pull,push' },
+      {
+        grant_type: 'password',
+        username: 'alice',
+        password: users.alice,
+        service: 'it-registry',
+        client_id: 'containerd-client',
+        scope: 'repository:dev/app:pull repository:dev/app:pull,push',
+      },
       { contentType: 'application/x-www-form-urlencoded; charset=utf-8' },
     );
     expect(res.status).toBe(200);
@@ -23,12 +30,20 @@ describe('token endpoint over HTTP', () => {
   });
 
   it('exchanges a refresh token, with repeated scope fields (containers/image)', async () => {
-    const login = (await (await post({ grant_type: 'password', username: 'alice', password: users.alice, service: 'it-registry', client_id: 'x', access_type: 'offline' })).json()) as { refresh_token: string };
-    const res = await post({ grant_type: 'refresh_token', refresh_token: login.refresh_token, service: 'it-registry', client_id: 'containers/image', scope: ['repository:dev/a:pull', 'repository:dev/b:push'] });
+    const login = (await (
+      await post({ grant_type: 'password', username: 'alice', password: users.alice, service: 'it-registry', client_id: 'x', access_type: 'offline' })
+    ).json()) as { refresh_token: string };
+    const res = await post({
+      grant_type: 'refresh_token',
+      refresh_token: login.refresh_token,
+      service: 'it-registry',
+      client_id: 'containers/image',
+      scope: ['repository:dev/a:pull', 'repository:dev/b:push'],
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, string>;
     expect(body).not.toHaveProperty('refresh_token');
-    expect(claimsOf(body.access_token!)).toMatchObject({
+    expect(claimsOf(body.access_token)).toMatchObject({
       sub: 'alice',
       access: [
         { type: 'repository', name: 'dev/a', actions: ['pull'] },
@@ -38,7 +53,9 @@ describe('token endpoint over HTTP', () => {
   });
 
   it('refuses a refresh token presented for another service', async () => {
-    const login = (await (await post({ grant_type: 'password', username: 'alice', password: users.alice, service: 'it-registry', client_id: 'x', access_type: 'offline' })).json()) as { refresh_token: string };
+    const login = (await (
+      await post({ grant_type: 'password', username: 'alice', password: users.alice, service: 'it-registry', client_id: 'x', access_type: 'offline' })
+    ).json()) as { refresh_token: string };
     expect((await post({ grant_type: 'refresh_token', refresh_token: login.refresh_token, service: 'other-registry', client_id: 'x' })).status).toBe(401);
   });
 

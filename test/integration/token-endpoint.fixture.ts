@@ -47,8 +47,8 @@ export interface TokenEndpoint {
   readonly sut: RunningServer;
   /** The folder of the config file, for tests that rewrite it. */
   readonly dir: string;
-  get(query: string, auth?: string): Promise<Response>;
-  post(form: FormFields, opts?: PostOptions): Promise<Response>;
+  readonly get: (query: string, auth?: string) => Promise<Response>;
+  readonly post: (form: FormFields, opts?: PostOptions) => Promise<Response>;
 }
 
 /**

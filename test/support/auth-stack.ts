@@ -61,9 +61,7 @@ export async function fetchToken(stack: AuthStack, scope: string, creds: Creds |
   const url = new URL(stack.realm);
   url.searchParams.set('service', stack.service);
   url.searchParams.set('scope', scope);
-  const headers: Record<string, string> = creds
-    ? { authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}` }
-    : {};
+  const headers: Record<string, string> = creds ? { authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}` } : {};
   const res = await fetch(url, { headers });
   const body = (await res.json().catch(() => ({}))) as { token?: unknown };
   return { status: res.status, ...(typeof body.token === 'string' ? { token: body.token } : {}) };

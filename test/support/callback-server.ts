@@ -89,7 +89,7 @@ export const answerLate =
   (ms: number, body: unknown): Behaviour =>
   async (req, res) => {
     await new Promise((r) => setTimeout(r, ms));
-    if (!res.destroyed) answerJson(200, body)(req, res);
+    if (!res.destroyed) void answerJson(200, body)(req, res);
   };
 
 export const redirectTo =

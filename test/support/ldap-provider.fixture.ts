@@ -28,8 +28,8 @@ export interface LdapProviderFixture {
   /** What the providers built in the current test warned about at start. */
   readonly warnings: readonly string[];
   /** A provider for the service account on slapd's ldap:// URL, with `overrides` on top. */
-  buildSut(overrides?: Record<string, unknown>): Promise<LdapProvider>;
-  login(sut: LdapProvider, user: string, password: string, timeoutMs?: number): Promise<AuthResult>;
+  readonly buildSut: (overrides?: Record<string, unknown>) => Promise<LdapProvider>;
+  readonly login: (sut: LdapProvider, user: string, password: string, timeoutMs?: number) => Promise<AuthResult>;
 }
 
 export function useLdapProviders(options: LdapProviderFixtureOptions = {}): LdapProviderFixture {
@@ -42,7 +42,7 @@ export function useLdapProviders(options: LdapProviderFixtureOptions = {}): Ldap
   });
   afterEach(async () => {
     await options.afterEach?.(slapd);
-    await Promise.all(providers.splice(0).map((p) => p.close?.()));
+    await Promise.all(providers.splice(0).map(async (p) => p.close?.()));
     warnings = [];
   });
   afterAll(() => slapd?.close());

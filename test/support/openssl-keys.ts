@@ -24,11 +24,10 @@ export function opensslKeyPair(dir: string, kind: KeyKind, basename = `${kind}-t
   mkdirSync(dir, { recursive: true });
   const keyPath = join(dir, `${basename}.key.pem`);
   const certPath = join(dir, `${basename}.cert.pem`);
-  const r = spawnSync(
-    'openssl',
-    ['req', '-x509', ...NEW_KEY[kind], '-nodes', '-days', '2', '-subj', '/CN=regauth-e2e', '-keyout', keyPath, '-out', certPath],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
+  const r = spawnSync('openssl', ['req', '-x509', ...NEW_KEY[kind], '-nodes', '-days', '2', '-subj', '/CN=regauth-e2e', '-keyout', keyPath, '-out', certPath], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (r.error) throw new Error(`could not run openssl: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`openssl req failed (exit ${r.status}): ${r.stderr}`);
   return { keyPath, certPath };

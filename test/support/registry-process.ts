@@ -116,14 +116,13 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   running.add(stop);
 
   const gaveUp = new AbortController();
-  const failure = await Promise.race([
-    waitForHttp(`${url}/v2/`, opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, gaveUp.signal),
-    exited,
-  ]);
+  const failure = await Promise.race([waitForHttp(`${url}/v2/`, opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, gaveUp.signal), exited]);
   gaveUp.abort();
   if (failure !== undefined) {
     await stop();
-    throw new Error(`registry did not start: ${failure}\n--- registry config ---\n${registryConfigYaml(opts, join(dir, 'storage'), host)}--- registry logs ---\n${output}`);
+    throw new Error(
+      `registry did not start: ${failure}\n--- registry config ---\n${registryConfigYaml(opts, join(dir, 'storage'), host)}--- registry logs ---\n${output}`,
+    );
   }
   return { url, host, dir, logs: () => output, stop };
 }

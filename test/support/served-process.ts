@@ -26,13 +26,13 @@ export async function startServed(args: readonly string[], port: number, env: No
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   let pending = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     pending += chunk.toString('utf8');
     const lines = pending.split('\n');
     pending = lines.pop()!;
     for (const line of lines.filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
   });
-  child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
   let ended = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {

@@ -1,13 +1,17 @@
 /** What a promise came to, and when: for tests that assert on failures and timing. */
 
 /** What a promise rejected with, or undefined when it resolved: for asserting on the error itself. */
-export const rejection = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err);
+export const rejection = async (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
 
 /** How `work` settled and how long that took. */
 export async function timed<T>(work: Promise<T>): Promise<{ ms: number; result: PromiseSettledResult<T> }> {
   const started = performance.now();
   const [result] = await Promise.allSettled([work]);
-  return { ms: performance.now() - started, result: result! };
+  return { ms: performance.now() - started, result: result };
 }
 
 /** The error of a promise that must have failed; throws, naming the value, when it resolved. */

@@ -102,8 +102,16 @@ export async function copyToRegistry(layoutDir: string, ref: string, creds: Cred
     const digestFile = join(digestDir, 'digest');
     const result = await skopeo(
       [
-        'copy', '--authfile', AUTHFILE, '--preserve-digests', '--digestfile', digestFile,
-        '--dest-tls-verify=false', ...credsArgs(creds, 'dest'), `oci:${layoutDir}`, docker(ref),
+        'copy',
+        '--authfile',
+        AUTHFILE,
+        '--preserve-digests',
+        '--digestfile',
+        digestFile,
+        '--dest-tls-verify=false',
+        ...credsArgs(creds, 'dest'),
+        `oci:${layoutDir}`,
+        docker(ref),
       ],
       opts,
     );
@@ -117,10 +125,7 @@ export async function copyToRegistry(layoutDir: string, ref: string, creds: Cred
 export async function copyFromRegistry(ref: string, destDir: string, creds: Creds | null, opts?: SkopeoOptions): Promise<SkopeoResult & { digest?: string }> {
   const tag = 'pulled';
   const result = await skopeo(
-    [
-      'copy', '--authfile', AUTHFILE, '--preserve-digests',
-      '--src-tls-verify=false', ...credsArgs(creds, 'src'), docker(ref), `oci:${destDir}:${tag}`,
-    ],
+    ['copy', '--authfile', AUTHFILE, '--preserve-digests', '--src-tls-verify=false', ...credsArgs(creds, 'src'), docker(ref), `oci:${destDir}:${tag}`],
     opts,
   );
   return { ...result, digest: result.code === 0 ? layoutDigest(destDir, tag) : undefined };
@@ -128,10 +133,7 @@ export async function copyFromRegistry(ref: string, destDir: string, creds: Cred
 
 /** `skopeo inspect` of the manifest digest the registry serves for `ref`. */
 export async function inspectDigest(ref: string, creds: Creds | null, opts?: SkopeoOptions): Promise<SkopeoResult & { digest?: string }> {
-  const result = await skopeo(
-    ['inspect', '--authfile', AUTHFILE, '--tls-verify=false', ...credsArgs(creds), '--format', '{{.Digest}}', docker(ref)],
-    opts,
-  );
+  const result = await skopeo(['inspect', '--authfile', AUTHFILE, '--tls-verify=false', ...credsArgs(creds), '--format', '{{.Digest}}', docker(ref)], opts);
   return { ...result, digest: result.code === 0 ? result.stdout.trim() : undefined };
 }
 

@@ -29,7 +29,23 @@ export function makeCertificates(dir: string): Pki {
   openssl(['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=some other CA', ...caExt, '-keyout', at('other-ca.key'), '-out', at('other-ca.pem')]);
   openssl(['req', ...ec, '-subj', '/CN=localhost', '-keyout', at('server.key'), '-out', at('server.csr')]);
   writeFileSync(at('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
-  openssl(['x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', at('server.ext'), '-out', at('server.pem')]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    at('server.csr'),
+    '-CA',
+    at('ca.pem'),
+    '-CAkey',
+    at('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    at('server.ext'),
+    '-out',
+    at('server.pem'),
+  ]);
   return { caFile: at('ca.pem'), otherCaFile: at('other-ca.pem'), certFile: at('server.pem'), keyFile: at('server.key') };
 }
 

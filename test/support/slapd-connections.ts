@@ -14,7 +14,7 @@ export function establishedConnectionsTo(port: number): number | undefined {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       // fields: sl local_address rem_address st ...; state 01 = ESTABLISHED
-      if (fields.length > 3 && fields[2]!.endsWith(`:${hexPort}`) && fields[3] === '01') count++;
+      if (fields.length > 3 && fields[2].endsWith(`:${hexPort}`) && fields[3] === '01') count++;
     }
   }
   return count;

@@ -60,7 +60,13 @@ export function seedEntries(): [dn: string, attrs: Attrs][] {
     [`uid=twin,ou=contractors,${SUFFIX}`, person({ uid: TWIN.uid, cn: 'Twin Two', password: TWIN.password })],
     ...groupNames.map((name): [string, Attrs] => [
       `cn=${name},${GROUPS_BASE}`,
-      { objectClass: ['groupOfNames'], cn: name, member: Object.values(PEOPLE).filter((p) => (p.groups as readonly string[]).includes(name)).map((p) => p.dn) },
+      {
+        objectClass: ['groupOfNames'],
+        cn: name,
+        member: Object.values(PEOPLE)
+          .filter((p) => (p.groups as readonly string[]).includes(name))
+          .map((p) => p.dn),
+      },
     ]),
     ...Object.entries(POSIX_GROUPS).map(([name, members], i): [string, Attrs] => [
       `cn=${name},${GROUPS_BASE}`,

@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 export const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
 
 /** The payload of a JWT, unverified: the tests that check signatures do so themselves. */
-export const claimsOf = <T = Record<string, unknown>>(token: string): T => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as T;
+export const claimsOf = <T = Record<string, unknown>>(token: string): T => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as T;
 
 /** A debug logger whose lines all land in `lines`. */
 export function capturingLogger(lines: string[]): Logger {
@@ -37,9 +37,9 @@ export interface LoggedServer {
   /** Every line the server logged so far. */
   readonly logs: string[];
   /** GET /auth?<query>, with an Authorization header when `auth` is given. */
-  get(query: string, auth?: string): Promise<Response>;
+  readonly get: (query: string, auth?: string) => Promise<Response>;
   /** POST /auth with a form body; repeated fields for array values. */
-  post(form: FormFields, opts?: PostOptions): Promise<Response>;
+  readonly post: (form: FormFields, opts?: PostOptions) => Promise<Response>;
 }
 
 export async function serveWithLogs(configFile: string): Promise<LoggedServer> {

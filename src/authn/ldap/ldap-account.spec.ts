@@ -5,7 +5,7 @@ const DN = 'uid=jsmith,ou=people,dc=example,dc=org';
 const entry = (attributes: Record<string, string | string[]>): Entry => ({ dn: DN, ...attributes });
 
 describe('canonicalAccount', () => {
-  it('takes the single value of the attribute, whatever the server\'s spelling of its name', () => {
+  it("takes the single value of the attribute, whatever the server's spelling of its name", () => {
     expect(canonicalAccount(entry({ UID: 'jsmith' }), 'uid')).toBe('jsmith');
   });
 

@@ -18,11 +18,17 @@ export function canonicalAccount(entry: Entry, attribute: string): string {
   }
   // Servers return values in no promised order: taking the first would let the account change between logins.
   if (values.length > 1) {
-    throw new LdapError('account_attribute_invalid', `entry ${entry.dn} has ${values.length} values of ${attribute}; account_attribute needs a single-valued attribute`);
+    throw new LdapError(
+      'account_attribute_invalid',
+      `entry ${entry.dn} has ${values.length} values of ${attribute}; account_attribute needs a single-valued attribute`,
+    );
   }
-  const value = values[0]!;
+  const value = values[0];
   if (CONTROL_CHARACTER.test(value) || Buffer.byteLength(value, 'utf8') > MAX_ACCOUNT_BYTES) {
-    throw new LdapError('account_attribute_invalid', `entry ${entry.dn}: ${attribute} holds control characters or more than ${MAX_ACCOUNT_BYTES} bytes, which no account name may`);
+    throw new LdapError(
+      'account_attribute_invalid',
+      `entry ${entry.dn}: ${attribute} holds control characters or more than ${MAX_ACCOUNT_BYTES} bytes, which no account name may`,
+    );
   }
   return value;
 }

@@ -45,7 +45,7 @@ describe('LDAP start-up errors', () => {
     throw new Error('expected the start to fail');
   }
 
-  it('names docker_auth\'s ldap_auth.bind_password_file when that file is missing', async () => {
+  it("names docker_auth's ldap_auth.bind_password_file when that file is missing", async () => {
     const err = await startError(`
 token: { issuer: t, certificate: keys/cert.pem, key: keys/key.pem }
 ldap_auth:
@@ -59,7 +59,7 @@ ldap_auth:
     expect((err as Error).message).toMatch(/ldap_auth: bind_password_file: cannot read missing\.password: ENOENT/);
   });
 
-  it('names the provider\'s ca_certificate in a native config', async () => {
+  it("names the provider's ca_certificate in a native config", async () => {
     const err = await startError(`
 token: { issuer: t, keys: [{ key: keys/key.pem, certificate: keys/cert.pem }] }
 authn:

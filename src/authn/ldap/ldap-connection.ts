@@ -42,11 +42,11 @@ export class LdapConnection {
       url: `ldap://${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`,
       timeout: settings.operationTimeoutMs,
       connectTimeout: settings.connectTimeoutMs,
-      createConnection: (() => {
+      createConnection: () => {
         if (plainUsed || this.#lost) throw lostError();
         plainUsed = true;
         return socket;
-      }) as typeof netConnect,
+      },
       createSecureConnection: ((options: TlsOptions) => {
         // Only StartTLS gets here: it wraps the socket it already has.
         if (tlsUsed || this.#lost) throw lostError();
@@ -160,9 +160,9 @@ export class LdapConnection {
     });
   }
 
-  #classify(what: string, err: unknown): unknown {
+  #classify(what: string, err: unknown): Error {
     if (err instanceof LdapError) return err;
-    if (ldapResultCode(err) !== undefined) return err; // an LDAP answer: the caller decides
+    if (ldapResultCode(err) !== undefined) return err as Error; // an LDAP answer (ldapts' ResultCodeError): the caller decides
     const text = describeError(err);
     if (/timed out/i.test(text)) {
       return new LdapError('timeout', `${what} on ${this.target.label} timed out after ${this.settings.operationTimeoutMs} ms`, { cause: err });
@@ -180,11 +180,9 @@ function tlsError(target: LdapTarget, err: unknown): LdapError {
   const root = err instanceof LdapError && err.cause !== undefined ? err.cause : err;
   const code = (root as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CERTIFICATE_CODE.test(code)) {
-    return new LdapError(
-      'tls_failed',
-      `certificate of ${target.label} is not trusted (${describeError(root)}); set ca_certificate to the CA that issued it`,
-      { cause: root },
-    );
+    return new LdapError('tls_failed', `certificate of ${target.label} is not trusted (${describeError(root)}); set ca_certificate to the CA that issued it`, {
+      cause: root,
+    });
   }
   if (err instanceof LdapError) return new LdapError('tls_failed', `TLS with ${target.label}: ${err.message}`, { cause: err });
   return new LdapError('tls_failed', `TLS handshake with ${target.label} failed: ${describeError(err)}`, { cause: err });

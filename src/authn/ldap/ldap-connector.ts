@@ -74,7 +74,7 @@ export class LdapConnector {
         failures.push(err);
       }
     }
-    if (failures.length === 1) throw failures[0]!;
+    if (failures.length === 1) throw failures[0];
     throw new LdapError(summaryCode(failures), `no LDAP server answered: ${failures.map((f) => f.message).join('; ')}`);
   }
 
@@ -110,5 +110,5 @@ export class LdapConnector {
 function summaryCode(failures: readonly LdapError[]): LdapErrorCode {
   if (failures.some((f) => f.code === 'tls_failed')) return 'tls_failed';
   const codes = new Set(failures.map((f) => f.code));
-  return codes.size === 1 ? failures[0]!.code : 'connect_failed';
+  return codes.size === 1 ? failures[0].code : 'connect_failed';
 }

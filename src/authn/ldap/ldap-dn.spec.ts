@@ -3,7 +3,10 @@ import { firstCommonName, parseDn } from './ldap-dn.js';
 describe('parseDn', () => {
   it('splits RDNs and multi-valued RDNs', () => {
     expect(parseDn('cn=a+uid=b,ou=people,dc=example')).toEqual([
-      [{ type: 'cn', value: 'a' }, { type: 'uid', value: 'b' }],
+      [
+        { type: 'cn', value: 'a' },
+        { type: 'uid', value: 'b' },
+      ],
       [{ type: 'ou', value: 'people' }],
       [{ type: 'dc', value: 'example' }],
     ]);
@@ -14,7 +17,7 @@ describe('parseDn', () => {
   });
 
   it('allows spaces after separators, as people write DNs', () => {
-    expect(parseDn('cn=Developers, ou=groups, dc=example')?.map((r) => r[0]!.value)).toEqual(['Developers', 'groups', 'example']);
+    expect(parseDn('cn=Developers, ou=groups, dc=example')?.map((r) => r[0].value)).toEqual(['Developers', 'groups', 'example']);
   });
 
   it('reads the empty string as the root DN', () => {

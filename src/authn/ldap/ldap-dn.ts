@@ -47,16 +47,16 @@ function readValue(dn: string, start: number): { text: string; end: number } | n
   if (dn[i] === '#') {
     // A BER-encoded value: keep its textual form; nobody names a group that way.
     let end = i + 1;
-    while (end < dn.length && /[0-9A-Fa-f]/.test(dn[end]!)) end++;
+    while (end < dn.length && /[0-9A-Fa-f]/.test(dn[end])) end++;
     const text = dn.slice(i, end);
     while (dn[end] === ' ') end++;
-    if (end < dn.length && !',;+'.includes(dn[end]!)) return null;
+    if (end < dn.length && !',;+'.includes(dn[end])) return null;
     return { text, end };
   }
   const bytes: number[] = [];
   let trailingSpaces = 0; // unescaped spaces at the end are not part of the value
   while (i < dn.length) {
-    const c = dn[i]!;
+    const c = dn[i];
     if (c === ',' || c === ';' || c === '+') break;
     if (c === '\\') {
       const pair = dn.slice(i + 1, i + 3);

@@ -51,12 +51,15 @@ describe('escapeDnValue (RFC 4514)', () => {
 
   it('keeps any value a single attribute value of a single RDN', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }).filter((v) => v.length > 0), (value) => {
-        const sut = parseDn(`uid=${escapeDnValue(value)},ou=people,dc=example,dc=org`);
-        expect(sut).not.toBeNull();
-        expect(sut).toHaveLength(4);
-        expect(sut![0]).toEqual([{ type: 'uid', value }]);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 40 }).filter((v) => v.length > 0),
+        (value) => {
+          const sut = parseDn(`uid=${escapeDnValue(value)},ou=people,dc=example,dc=org`);
+          expect(sut).not.toBeNull();
+          expect(sut).toHaveLength(4);
+          expect(sut![0]).toEqual([{ type: 'uid', value }]);
+        },
+      ),
     );
   });
 });

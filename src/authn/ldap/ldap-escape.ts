@@ -52,18 +52,18 @@ export function compileTemplate(text: string): Template {
   let last = 0;
   for (const m of text.matchAll(PLACEHOLDER)) {
     parts.push(text.slice(last, m.index));
-    names.push(m[1]!);
+    names.push(m[1]);
     last = m.index + m[0].length;
   }
   parts.push(text.slice(last));
   return {
     placeholders: [...new Set(names)],
     render(values, escape) {
-      let out = parts[0]!;
+      let out = parts[0];
       for (let i = 0; i < names.length; i++) {
-        const value = values[names[i]!];
+        const value = values[names[i]];
         if (value === undefined) throw new Error(`no value for \${${names[i]}}`);
-        out += escape(value) + parts[i + 1]!;
+        out += escape(value) + parts[i + 1];
       }
       return out;
     },

@@ -78,7 +78,7 @@ describe('ServiceConnectionPool', () => {
       return idOf(c);
     }, signal);
     expect(result).toBe(2);
-    expect(opened[0]!.destroyed).toBe(true);
+    expect(opened[0].destroyed).toBe(true);
     await sut.close();
   });
 
@@ -87,7 +87,7 @@ describe('ServiceConnectionPool', () => {
     await sut.use(idOf, signal);
     await expect(sut.use(async () => Promise.reject(new LdapError('timeout', 'slow')), signal)).rejects.toMatchObject({ code: 'timeout' });
     expect(opened).toHaveLength(1);
-    expect(opened[0]!.destroyed).toBe(true);
+    expect(opened[0].destroyed).toBe(true);
     await sut.close();
   });
 
@@ -95,14 +95,14 @@ describe('ServiceConnectionPool', () => {
     const { sut, opened } = buildSut();
     await expect(sut.use(async () => Promise.reject(new LdapError(code, 'refused')), signal)).rejects.toMatchObject({ code });
     expect(await sut.use(idOf, signal)).toBe(1);
-    expect(opened[0]!.destroyed).toBe(false);
+    expect(opened[0].destroyed).toBe(false);
     await sut.close();
   });
 
   it('skips pooled connections that died while idle', async () => {
     const { sut, opened } = buildSut();
     await sut.use(idOf, signal);
-    opened[0]!.usable = false;
+    opened[0].usable = false;
     expect(await sut.use(idOf, signal)).toBe(2);
     await sut.close();
   });

@@ -32,7 +32,7 @@ describe('ldapTargets', () => {
   });
 
   it('upgrades ldap:// URLs with tls: starttls', () => {
-    expect(ldapTargets({ url: 'ldap://a.example.com', tls: 'starttls' })[0]!.security).toBe('starttls');
+    expect(ldapTargets({ url: 'ldap://a.example.com', tls: 'starttls' })[0].security).toBe('starttls');
   });
 });
 
@@ -102,14 +102,19 @@ describe('resolveLdapSettings', () => {
 
   it('asks the user search for label and account attributes by name, once each', async () => {
     const sut = await resolveLdapSettings(
-      config({ ...service, bind_password: 'x', account_attribute: 'uid', labels: { a: { attribute: 'memberOf' }, b: { attribute: 'memberOf' }, c: { attribute: 'uid' } } }),
+      config({
+        ...service,
+        bind_password: 'x',
+        account_attribute: 'uid',
+        labels: { a: { attribute: 'memberOf' }, b: { attribute: 'memberOf' }, c: { attribute: 'uid' } },
+      }),
       dir,
       'corp',
     );
     expect(sut.entryAttributes).toEqual(['memberOf', 'uid']);
   });
 
-  describe('lookupFilter (refresh finds the entry by the token\'s sub)', () => {
+  describe("lookupFilter (refresh finds the entry by the token's sub)", () => {
     const render = async (input: Record<string, unknown>, sub: string): Promise<string> => {
       const sut = await resolveLdapSettings(config({ ...service, bind_password: 'x', ...input }), dir, 'corp');
       return sut.lookupFilter.render({ account: sub }, (v) => v);

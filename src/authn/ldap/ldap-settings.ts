@@ -29,9 +29,7 @@ export interface LdapSettings {
   readonly connectTimeoutMs: number;
   readonly operationTimeoutMs: number;
   /** `service`: search with bind_dn (or anonymously); `user`: docker_auth's initial_bind_as_user. */
-  readonly mode:
-    | { readonly kind: 'service'; readonly bindDn: string | null; readonly password: string }
-    | { readonly kind: 'user'; readonly bindDn: Template };
+  readonly mode: { readonly kind: 'service'; readonly bindDn: string | null; readonly password: string } | { readonly kind: 'user'; readonly bindDn: Template };
   readonly base: string;
   readonly filter: Template;
   /** Finds an entry again by the token's `sub` (refresh): see `lookupFilter`. */
@@ -75,7 +73,9 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) fail('ca_certificate', `${config.ca_certificate} holds no PEM certificate`);
   }
   if (!verify && usesTls) {
-    warnings.push(`LDAP provider ${providerName}: insecure_tls_skip_verify is on — the directory's certificate is NOT checked, so anyone on the network path can impersonate it and read passwords. Never use this in production.`);
+    warnings.push(
+      `LDAP provider ${providerName}: insecure_tls_skip_verify is on — the directory's certificate is NOT checked, so anyone on the network path can impersonate it and read passwords. Never use this in production.`,
+    );
   }
 
   let mode: LdapSettings['mode'];
@@ -89,7 +89,10 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
     }
     const bindDn = config.bind_dn || null;
     if (bindDn !== null && password === '') {
-      fail(config.bind_password_file ? 'bind_password_file' : 'bind_password', 'the service account password is empty (an empty password is an anonymous bind)');
+      fail(
+        config.bind_password_file ? 'bind_password_file' : 'bind_password',
+        'the service account password is empty (an empty password is an anonymous bind)',
+      );
     }
     mode = { kind: 'service', bindDn, password };
   }

@@ -113,7 +113,10 @@ class LdapFlow {
     const filter = template.render({ account: user }, escapeFilterValue);
     const result = await this.#search(conn, this.s.base, filter, this.s.entryAttributes, 2, signal);
     if (result.length > 1) {
-      throw new LdapError('ambiguous_account', `user search under ${this.s.base} found ${result.length} or more entries for one account; make the filter match exactly one`);
+      throw new LdapError(
+        'ambiguous_account',
+        `user search under ${this.s.base} found ${result.length} or more entries for one account; make the filter match exactly one`,
+      );
     }
     return result[0] ?? null;
   }
@@ -144,7 +147,10 @@ class LdapFlow {
     if (group) {
       const filter = group.filter.render({ dn: entry.dn, account: account ?? user }, escapeFilterValue);
       const groups = await withConnection((conn) => this.#search(conn, group.base, filter, [group.attribute], LABEL_LIMITS.valuesPerKey, signal));
-      extra[group.label] = labelValues(groups.flatMap((g) => attributeValues(g, group.attribute)), group);
+      extra[group.label] = labelValues(
+        groups.flatMap((g) => attributeValues(g, group.attribute)),
+        group,
+      );
     }
     const labels = buildLabels(entry, this.s.labels, extra);
     return account === null ? { kind: 'allow', labels } : { kind: 'allow', labels, account };

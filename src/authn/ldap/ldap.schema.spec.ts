@@ -31,18 +31,24 @@ function issuesOf(input: Record<string, unknown>): ConfigIssue[] {
 }
 
 describe('ldap provider schema', () => {
-  it('accepts docker_auth\'s reference ldap_auth section unchanged', () => {
+  it("accepts docker_auth's reference ldap_auth section unchanged", () => {
     expect(issuesOf(dockerAuthReference)).toEqual([]);
   });
 
-  it('accepts docker_auth\'s initial_bind_as_user example', () => {
+  it("accepts docker_auth's initial_bind_as_user example", () => {
     expect(
       issuesOf({ ...dockerAuthReference, initial_bind_as_user: true, bind_dn: 'cn=${account},cn=users,dc=example,dc=com', bind_password_file: null }),
     ).toEqual([]);
   });
 
   it('fills in timeouts, pool and concurrency defaults', () => {
-    expect(ldapProviderSchema.parse({ type: 'ldap', ...native })).toMatchObject({ connect_timeout: 3000, timeout: 5000, pool_size: 4, concurrency: 32, queue: 256 });
+    expect(ldapProviderSchema.parse({ type: 'ldap', ...native })).toMatchObject({
+      connect_timeout: 3000,
+      timeout: 5000,
+      pool_size: 4,
+      concurrency: 32,
+      queue: 256,
+    });
   });
 
   it('reads timeouts as durations', () => {
@@ -65,17 +71,37 @@ describe('ldap provider schema', () => {
     ['an unknown tls mode', { ...dockerAuthReference, tls: 'ssl' }, { path: 'tls', message: expect.any(String) }],
     ['a filter without ${account}', { ...native, filter: '(uid=alice)' }, { path: 'filter', message: 'must contain ${account}' }],
     ['an unknown placeholder', { ...native, filter: '(uid=${user})' }, { path: 'filter', message: expect.stringContaining('unknown placeholder ${user}') }],
-    ['a filter that does not parse', { ...native, filter: '(&(uid=${account})' }, { path: 'filter', message: expect.stringContaining('not a valid LDAP filter') }],
+    [
+      'a filter that does not parse',
+      { ...native, filter: '(&(uid=${account})' },
+      { path: 'filter', message: expect.stringContaining('not a valid LDAP filter') },
+    ],
     ['an invalid base DN', { ...native, base: 'example.com' }, { path: 'base', message: expect.stringContaining('not a valid DN') }],
     ['bind_dn without a password', { ...native, bind_password: undefined }, { path: 'bind_password_file', message: expect.stringContaining('required') }],
     ['both password forms', { ...native, bind_password_file: 'pw' }, { path: 'bind_password', message: expect.stringContaining('either') }],
     ['a password without bind_dn', { ...native, bind_dn: undefined }, { path: 'bind_dn', message: expect.stringContaining('required') }],
-    ['${account} in bind_dn without initial_bind_as_user', { ...native, bind_dn: 'uid=${account},dc=x' }, { path: 'bind_dn', message: expect.stringContaining('initial_bind_as_user') }],
+    [
+      '${account} in bind_dn without initial_bind_as_user',
+      { ...native, bind_dn: 'uid=${account},dc=x' },
+      { path: 'bind_dn', message: expect.stringContaining('initial_bind_as_user') },
+    ],
     ['initial_bind_as_user without ${account}', { ...native, initial_bind_as_user: true }, { path: 'bind_dn', message: 'must contain ${account}' }],
-    ['initial_bind_as_user without bind_dn', { ...native, bind_dn: undefined, bind_password: undefined, initial_bind_as_user: true }, { path: 'bind_dn', message: expect.stringContaining('required') }],
+    [
+      'initial_bind_as_user without bind_dn',
+      { ...native, bind_dn: undefined, bind_password: undefined, initial_bind_as_user: true },
+      { path: 'bind_dn', message: expect.stringContaining('required') },
+    ],
     ['a label without attribute', { ...native, labels: { groups: { parse_cn: true } } }, { path: 'labels.groups.attribute', message: 'required' }],
-    ['an attribute that is not a name', { ...native, labels: { groups: { attribute: 'member of' } } }, { path: 'labels.groups.attribute', message: expect.stringContaining('attribute name') }],
-    ['a group filter without placeholder', { ...native, group_search: { base: 'ou=groups,dc=x', filter: '(cn=*)' } }, { path: 'group_search.filter', message: 'must contain ${dn} or ${account}' }],
+    [
+      'an attribute that is not a name',
+      { ...native, labels: { groups: { attribute: 'member of' } } },
+      { path: 'labels.groups.attribute', message: expect.stringContaining('attribute name') },
+    ],
+    [
+      'a group filter without placeholder',
+      { ...native, group_search: { base: 'ou=groups,dc=x', filter: '(cn=*)' } },
+      { path: 'group_search.filter', message: 'must contain ${dn} or ${account}' },
+    ],
     ['an old docker_auth key', { ...dockerAuthReference, method: 'simple_tls' }, { path: 'method', message: 'unknown key' }],
   ])('refuses %s, naming the key', (_case, input, expected) => {
     expect(issuesOf(input)).toContainEqual(expected);

@@ -22,10 +22,7 @@ const labelMap = z.strictObject({
 
 const groupSearch = z.strictObject({
   base: z.string().min(1).describe('Where groups live, e.g. ou=groups,dc=example,dc=org'),
-  filter: z
-    .string()
-    .min(1)
-    .describe('Filter for the user\'s groups with ${dn} (user entry DN) or ${account}, e.g. (&(objectClass=groupOfNames)(member=${dn}))'),
+  filter: z.string().min(1).describe("Filter for the user's groups with ${dn} (user entry DN) or ${account}, e.g. (&(objectClass=groupOfNames)(member=${dn}))"),
   attribute: attribute.default('cn').describe('Attribute of each group entry that becomes a label value'),
   label: z.string().min(1).default('groups').describe('Label that receives the values'),
   parse_cn: z.boolean().default(false),
@@ -49,10 +46,7 @@ export const ldapProviderSchema = z
       .describe('none | starttls | always (LDAPS); with addr, port 636 implies always; with url, only starttls applies'),
     insecure_tls_skip_verify: z.boolean().nullish().describe('Do not verify the server certificate (never in production)'),
     ca_certificate: z.string().nullish().describe('PEM file of the CA(s) that sign the server certificate; default: system CAs'),
-    bind_dn: z
-      .string()
-      .nullish()
-      .describe('Service account DN for the user search; with initial_bind_as_user, the user\'s DN with ${account}'),
+    bind_dn: z.string().nullish().describe("Service account DN for the user search; with initial_bind_as_user, the user's DN with ${account}"),
     bind_password_file: z.string().nullish().describe('File holding the service account password (trimmed)'),
     bind_password: z.string().optional().describe('Service account password, usually "${env:NAME}"; or bind_password_file'),
     initial_bind_as_user: z.boolean().nullish().describe('Bind as the user (bind_dn with ${account}) instead of a service account'),
@@ -63,8 +57,8 @@ export const ldapProviderSchema = z
       .nullish()
       .describe('Labels from attributes of the user entry: { name: { attribute, parse_cn, lower_case } }; at most 256 values per label, the rest dropped'),
     group_search: groupSearch
-    .optional()
-    .describe('Labels from a group search, for directories without memberOf; reads at most 256 groups (narrow the filter for users in more)'),
+      .optional()
+      .describe('Labels from a group search, for directories without memberOf; reads at most 256 groups (narrow the filter for users in more)'),
     account_attribute: attribute
       .optional()
       .describe(
@@ -95,7 +89,7 @@ type Issue = (path: PropertyKey[], message: string) => void;
 function checkServer(cfg: LdapProviderConfig, issue: Issue): void {
   const hasAddr = cfg.addr !== undefined && cfg.addr !== null && cfg.addr !== '';
   if (cfg.url === undefined && !hasAddr) {
-    issue(['url'], 'required: url (ldap://host or ldaps://host), or docker_auth\'s addr (host:port)');
+    issue(['url'], "required: url (ldap://host or ldaps://host), or docker_auth's addr (host:port)");
   }
   if (cfg.url !== undefined && hasAddr) issue(['addr'], 'use either url or addr, not both');
   if (hasAddr && !/^(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):\d{1,5}$/.test(cfg.addr!)) {
@@ -132,7 +126,7 @@ function checkBind(cfg: LdapProviderConfig, issue: Issue): void {
   const bindDn = cfg.bind_dn || undefined;
   const passwordFile = cfg.bind_password_file || undefined;
   if (cfg.initial_bind_as_user) {
-    if (!bindDn) return issue(['bind_dn'], 'required with initial_bind_as_user: the user\'s DN with ${account}');
+    if (!bindDn) return issue(['bind_dn'], "required with initial_bind_as_user: the user's DN with ${account}");
     checkTemplate(bindDn, ['account'], (m) => issue(['bind_dn'], m), true, 'dn');
     return;
   }

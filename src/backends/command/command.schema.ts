@@ -9,10 +9,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * the command line, and no shell is involved.
  */
 export const commandOptionsShape = {
-  command: z
-    .string()
-    .min(1)
-    .describe('Executable: a path (relative to the config file) or a name looked up in PATH; run without a shell'),
+  command: z.string().min(1).describe('Executable: a path (relative to the config file) or a name looked up in PATH; run without a shell'),
   args: z
     .array(z.string())
     .default([])
@@ -21,10 +18,7 @@ export const commandOptionsShape = {
     .array(z.string().regex(ENV_NAME, 'expected an environment variable name'))
     .default([])
     .describe('Variables passed from the server environment besides PATH, HOME and LANG (e.g. CICD_SECRET)'),
-  inherit_env: z
-    .boolean()
-    .default(false)
-    .describe("Pass the server's whole environment (docker_auth's behaviour; set for translated ext_auth/ext_authz)"),
+  inherit_env: z.boolean().default(false).describe("Pass the server's whole environment (docker_auth's behaviour; set for translated ext_auth/ext_authz)"),
   timeout: duration.prefault('5s').describe('Deadline for one run; the whole process group is killed past it'),
   concurrency: z.number().int().min(1).max(1024).default(8).describe('Runs at the same time'),
   queue: z.number().int().min(0).max(100_000).default(64).describe('Runs waiting for a slot; past it, 503 + Retry-After'),

@@ -29,7 +29,7 @@ export function createCallbackClient(options: HttpCallbackOptions, baseDir: stri
     try {
       return readFileSync(resolve(baseDir, file));
     } catch (err) {
-      throw new Error(`tls.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new Error(`tls.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
     }
   };
   const tls = options.tls;
@@ -110,7 +110,7 @@ function parseJson(data: Buffer, endpoint: string): unknown {
 
 /** The system error behind an axios failure (ECONNREFUSED, a TLS reason), without the config. */
 function networkDetail(err: AxiosError): string {
-  const cause = err.cause as NodeJS.ErrnoException | undefined;
+  const cause: NodeJS.ErrnoException | undefined = err.cause;
   const reason = cause?.code ?? cause?.message;
   return reason && reason !== err.code ? ` (${reason})` : '';
 }

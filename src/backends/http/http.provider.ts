@@ -7,7 +7,7 @@ import { CallbackError } from './callback-error.js';
 import { createCallbackClient } from './callback-client.js';
 import type { HttpProviderConfig } from './http.schema.js';
 
-const ACCOUNT = /^[^\u0000-\u001f\u007f]{1,256}$/;
+const ACCOUNT = /^[^\p{Cc}]{1,256}$/u;
 
 /** What the callback must answer; anything else fails the request closed. */
 export const httpAuthAnswerSchema = z.object({

@@ -11,7 +11,10 @@ export const httpCallbackOptionsShape = {
   timeout: duration.prefault('5s').describe('Total deadline for one call: waiting for a free slot, connect, request and the whole response'),
   headers: z
     .record(
-      z.string().regex(HEADER_NAME, 'invalid header name').refine((h) => !RESERVED_HEADERS.includes(h.toLowerCase()), 'set by regauth itself'),
+      z
+        .string()
+        .regex(HEADER_NAME, 'invalid header name')
+        .refine((h) => !RESERVED_HEADERS.includes(h.toLowerCase()), 'set by regauth itself'),
       z.string().refine((v) => !/[\r\n\0]/.test(v), 'header values cannot contain line breaks'),
     )
     .default({})

@@ -16,8 +16,7 @@ export function createPluginCaller(spec: string, options: Pick<PluginOptions, 't
   const limiter = new ConcurrencyLimiter({ concurrency: options.concurrency, queue: options.queue, name: `plugin ${spec}` });
   return async <T>(signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.timeout)]);
-    const stopped = (): PluginError =>
-      new PluginError('timeout', spec, signal.aborted ? 'request deadline passed' : `no answer within ${options.timeout} ms`);
+    const stopped = (): PluginError => new PluginError('timeout', spec, signal.aborted ? 'request deadline passed' : `no answer within ${options.timeout} ms`);
     let release: () => void;
     try {
       release = await limiter.acquire(deadline);

@@ -30,7 +30,7 @@ function checkResult(result: unknown, spec: string): AuthResult {
   if (kind === 'allow') {
     const { labels, account } = result as { labels?: unknown; account?: unknown };
     if (account === undefined) return { kind, labels: toLabels(labels ?? {}) };
-    if (typeof account === 'string' && account.length > 0 && account.length <= 256 && !/[\u0000-\u001f\u007f]/.test(account)) {
+    if (typeof account === 'string' && account.length > 0 && account.length <= 256 && !/\p{Cc}/u.test(account)) {
       return { kind, labels: toLabels(labels ?? {}), account };
     }
     throw new PluginError('bad_result', spec, 'authenticate() returned an invalid account');

@@ -35,7 +35,7 @@ export function livingProcesses(): ProcStat[] {
     if (stat === undefined) continue;
     // "pid (comm) state ppid pgrp session ..."; comm may contain spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const state = fields[0]!;
+    const state = fields[0];
     if (state === 'Z' || state === 'X') continue;
     const cmdline = (readProc(pid, 'cmdline') ?? '').split('\0').join(' ').trim();
     out.push({ pid, state, ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]), cmdline });
@@ -88,14 +88,7 @@ export class PidRecorder {
       }
       return false;
     };
-    return all.filter(
-      (p) =>
-        recorded.has(p.pid) ||
-        recorded.has(p.pgrp) ||
-        recorded.has(p.session) ||
-        descendsFromUs(p) ||
-        this.isMarked(p.pid),
-    );
+    return all.filter((p) => recorded.has(p.pid) || recorded.has(p.pgrp) || recorded.has(p.session) || descendsFromUs(p) || this.isMarked(p.pid));
   }
 
   /** Waits up to `ms` for every process of the test's commands to be gone; returns what is still running. */
