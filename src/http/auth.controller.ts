@@ -5,7 +5,7 @@ import { SnapshotStore } from '../config/snapshot-store.js';
 import { TokenGrantService, type GrantAudit } from '../grant/token-grant.service.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
 import { clientIp } from './client-ip.js';
-import { refusalResponse, sendRefusal, type Refusal } from './refusal-table.js';
+import { refusalResponse, sendRefusal, statusOf, type Refusal } from './refusal-table.js';
 import { parseTokenRequest } from './token-request.js';
 
 type Params = Record<string, string | string[] | undefined>;
@@ -53,7 +53,7 @@ export class AuthController {
     }
     const parsed = parseTokenRequest({ method, query: req.query as Params, body, authorization: authorizationHeaders(req.raw.rawHeaders) });
     if (!parsed.ok) {
-      audit({ outcome: parsed.code === 'empty_credentials' ? 'denied' : 'bad_request', reason: parsed.message });
+      audit({ outcome: statusOf(parsed.code) === 401 ? 'denied' : 'bad_request', reason: parsed.message });
       return this.refuse(reply, parsed, token.issuer);
     }
 

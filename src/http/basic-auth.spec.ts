@@ -135,8 +135,8 @@ describe(parseAuthorization.name, () => {
       expect(reasonOf(basic(`${user}:pw`))).toBe('invalid_username');
     });
 
-    it('accepts control characters in the password', () => {
-      expect(credentialsOf(basic('alice:p\tw\0')).password).toBe('p\tw\0');
+    it('accepts control characters other than CR, LF and NUL in the password', () => {
+      expect(credentialsOf(basic('alice:p\tw\x7f\x1b')).password).toBe('p\tw\x7f\x1b');
     });
   });
 
@@ -165,6 +165,18 @@ describe(parseAuthorization.name, () => {
     it('counts the password cap in UTF-8 bytes, not characters', () => {
       expect(reasonOf(basic(`alice:${'€'.repeat(MAX_PASSWORD_BYTES / 3 + 1)}`))).toBe('password_too_long');
     });
+
+    it.each([
+      ['LF', 'secret\nanything'],
+      ['CR', 'secret\ranything'],
+      ['NUL', 'secret\0anything'],
+    ])('refuses a password with %s (a script reading a line would see only its start)', (_, password) => {
+      expect(reasonOf(basic(`alice:${password}`))).toBe('invalid_password');
+    });
+
+    it('accepts other characters a password may hold: tabs, spaces, colons, emoji', () => {
+      expect(credentialsOf(basic('alice:a\tb c:d 🔑')).password).toBe('a\tb c:d 🔑');
+    });
   });
 
   describe('properties', () => {
@@ -172,13 +184,28 @@ describe(parseAuthorization.name, () => {
     const user = fc
       .string({ unit: 'binary', maxLength: 64 })
       .filter((value) => !value.includes(':') && !/\p{Cc}/u.test(value) && bytes(value) <= MAX_USERNAME_BYTES);
-    const password = fc.string({ unit: 'binary', maxLength: 256 }).filter((value) => bytes(value) <= MAX_PASSWORD_BYTES);
+    const password = fc.string({ unit: 'binary', maxLength: 256 }).filter((value) => bytes(value) <= MAX_PASSWORD_BYTES && !/[\r\n\0]/.test(value));
 
-    it('round-trips any allowed user and any password through base64', () => {
+    it('round-trips any allowed user and any allowed password through base64', () => {
       fc.assert(
         fc.property(user, password, (u, p) => {
           expect(credentialsOf(basic(`${u}:${p}`))).toEqual({ user: u, password: p });
         }),
+      );
+    });
+
+    it('refuses any password holding CR, LF or NUL, wherever it stands', () => {
+      fc.assert(
+        fc.property(
+          user,
+          password.filter((p) => bytes(p) < MAX_PASSWORD_BYTES),
+          fc.constantFrom('\r', '\n', '\0'),
+          fc.nat(),
+          (u, p, breaker, at) => {
+            const position = at % (p.length + 1);
+            expect(reasonOf(basic(`${u}:${p.slice(0, position)}${breaker}${p.slice(position)}`))).toBe('invalid_password');
+          },
+        ),
       );
     });
 

@@ -10,12 +10,18 @@ export type AuthorizationHeader =
   | { readonly kind: 'basic'; readonly user: string; readonly password: Secret }
   | { readonly kind: 'invalid'; readonly reason: ParseErrorCode };
 
-export type CredentialErrorCode = Extract<ParseErrorCode, 'invalid_username' | 'username_too_long' | 'password_too_long'>;
+export type CredentialErrorCode = Extract<ParseErrorCode, 'invalid_username' | 'username_too_long' | 'password_too_long' | 'invalid_password'>;
 
 // RFC 9110 §11: `auth-scheme [ 1*SP token68 ]`; the scheme is a token.
 const CREDENTIALS_FORMAT = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?: +(.*))?$/s;
 const SURROUNDING_WHITESPACE = /^[ \t]+|[ \t]+$/g;
 const CONTROL_CHARACTER = /\p{Cc}/u;
+/**
+ * Line breaks and NUL end a password for many backends: an ext_auth script reading `user pass` with
+ * `read` would see only the part before a newline (docs/security.md rule 3). No real password
+ * holds them, so they are refused before any backend sees the password.
+ */
+const PASSWORD_BREAK = /[\r\n\0]/;
 // fatal: bad UTF-8 is an error, never U+FFFD; ignoreBOM: a leading BOM stays part of the user.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -60,6 +66,7 @@ export function checkCredentials(user: string, password: Secret): CredentialErro
   if (Buffer.byteLength(user, 'utf8') > MAX_USERNAME_BYTES) return 'username_too_long';
   if (CONTROL_CHARACTER.test(user)) return 'invalid_username';
   if (password.byteLength > MAX_PASSWORD_BYTES) return 'password_too_long';
+  if (PASSWORD_BREAK.test(password.reveal())) return 'invalid_password';
   return undefined;
 }
 

@@ -21,6 +21,8 @@ export type ParseErrorCode =
   | 'invalid_username'
   | 'username_too_long'
   | 'password_too_long'
+  /** The password holds CR, LF or NUL: a failed login (401), before any provider runs. */
+  | 'invalid_password'
   | 'empty_credentials'
   | 'unsupported_grant_type'
   /** `grant_type=refresh_token` without a `refresh_token` field. */

@@ -53,6 +53,7 @@ const TABLE: Readonly<Record<RefusalCode, Answer>> = {
   invalid_username: BAD_REQUEST,
   username_too_long: BAD_REQUEST,
   password_too_long: BAD_REQUEST,
+  invalid_password: UNAUTHORIZED,
   // An empty user or password is a failed login, not a malformed request (docs/security.md,
   // rule 2), and clients show 401 as "wrong password".
   empty_credentials: UNAUTHORIZED,

@@ -35,6 +35,7 @@ const MESSAGES: Record<ParseErrorCode, string> = {
   invalid_username: 'username contains control characters',
   username_too_long: 'username too long',
   password_too_long: 'password too long',
+  invalid_password: 'password contains a line break or NUL',
   empty_credentials: 'authentication required: empty username or password',
   unsupported_grant_type: 'unsupported grant_type: use password or refresh_token',
   missing_refresh_token: 'grant_type=refresh_token requires a refresh_token',

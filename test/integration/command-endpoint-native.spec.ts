@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import bcrypt from 'bcrypt';
 import { ConfigError } from '../../src/config/config-issue.js';
 import type { RunningServer } from '../../src/server.js';
@@ -28,10 +31,29 @@ describe('native config with the shipped ext_auth.sh', () => {
     expect(res.status).toBe(401);
   });
 
+  it('refuses the shared secret followed by a line break and anything (401)', async () => {
+    const res = await token(sut, 'scope=repository:team/app:pull', basic('cicd', `${CICD_SECRET}\nanything`));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
+  });
+
   it('still lets the static users in first', async () => {
     const res = await token(sut, 'scope=registry:catalog:*', basic('admin', ADMIN_PASSWORD));
     expect(res.status).toBe(200);
     expect(claimsOf(((await res.json()) as { token: string }).token).access[0].actions).toEqual(['*']);
+  });
+});
+
+describe('passwords with line breaks', () => {
+  it('never reach a script: the request is refused before any provider runs', async () => {
+    const record = join(mkdtempSync(join(tmpdir(), 'regauth-stdin-')), 'stdin');
+    const sut = await startWith('record', nativeConfig(`  - { type: command, command: "${script('record-stdin.sh')}", args: ["${record}"] }`));
+    for (const password of ['one\ntwo', 'one\rtwo', 'one\0two']) {
+      expect((await token(sut, 'scope=repository:team/app:pull', basic('someone', password))).status).toBe(401);
+      expect(existsSync(record)).toBe(false);
+    }
+    expect((await token(sut, 'scope=repository:team/app:pull', basic('someone', 'plain'))).status).toBe(401);
+    expect(readFileSync(record, 'utf8')).toBe('someone plain');
   });
 });
 
