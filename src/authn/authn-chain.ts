@@ -1,3 +1,4 @@
+import { beforeDeadline } from '../common/deadline.js';
 import type { Labels } from '../common/labels.js';
 import type { Secret } from '../common/secret.js';
 import type { Provider } from './provider.js';
@@ -36,7 +37,7 @@ export async function authenticate(providers: readonly Provider[], user: string,
     let result;
     try {
       ctx.signal.throwIfAborted();
-      result = await provider.authenticate(user, password, ctx);
+      result = await beforeDeadline(provider.authenticate(user, password, ctx), ctx.signal);
     } catch (err) {
       throw new ProviderFailure(provider.name, err, password);
     }
@@ -63,7 +64,7 @@ export async function lookup(
   if (!provider.lookup) return { kind: 'unknown' };
   let result;
   try {
-    result = await provider.lookup(account, ctx);
+    result = await beforeDeadline(provider.lookup(account, ctx), ctx.signal);
   } catch (err) {
     throw new ProviderFailure(provider.name, err);
   }

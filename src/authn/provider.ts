@@ -1,3 +1,4 @@
+import type { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
 import type { Labels } from '../common/labels.js';
 import type { RequestContext } from '../common/request-context.js';
 import type { Secret } from '../common/secret.js';
@@ -34,4 +35,9 @@ export interface ProviderBuildContext {
   readonly name: string;
   /** Start-up warnings (e.g. TLS verification off) for the log; providers fall back to process warnings. */
   readonly warn?: (message: string) => void;
+  /**
+   * The one bound on password hashing for the whole config (server.password_hashing): every
+   * bcrypt compare of every static provider, real or dummy, runs in one of its slots.
+   */
+  readonly passwordHashing: ConcurrencyLimiter;
 }

@@ -1,5 +1,6 @@
 import { authorize as aclAuthorize, type CompiledAcl } from '../acl/index.js';
 import type { RequestContext } from '../common/request-context.js';
+import { beforeDeadline } from '../common/deadline.js';
 import type { Authorizer, ScopeRequest } from './authorizer.js';
 
 /** What the chain decided for one scope and who decided it (`null`: nobody, nothing granted). */
@@ -32,7 +33,7 @@ export async function authorizeScope(acl: CompiledAcl, authorizers: readonly Aut
     let decision;
     try {
       ctx.signal.throwIfAborted();
-      decision = await authorizer.authorize(req, ctx);
+      decision = await beforeDeadline(authorizer.authorize(req, ctx), ctx.signal);
     } catch (err) {
       throw new AuthorizerFailure(authorizer.name, err);
     }

@@ -29,6 +29,19 @@ export const serverSchema = z.strictObject({
     .prefault(10)
     .refine((ms) => ms >= 100, 'must be at least 100ms')
     .describe('Deadline for one token request, backends included'),
+  password_hashing: z
+    .strictObject({
+      concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(2)
+        .describe("bcrypt compares at the same time; keep it below libuv's thread pool size (4) so other backends keep threads"),
+      queue: z.number().int().min(0).max(100_000).default(64).describe('Compares waiting for a slot; past it, 503 + Retry-After'),
+    })
+    .prefault({})
+    .describe('One bound on bcrypt work (static users, real and dummy compares) for the whole server'),
 });
 
 const tokenKey = z.strictObject({

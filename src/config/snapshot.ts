@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CompiledAcl } from '../acl/index.js';
+import { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
 import type { Provider } from '../authn/provider.js';
 import { authorizerName, createAuthorizer } from '../authz/authorizer-registry.js';
@@ -38,6 +39,8 @@ export interface Snapshot {
   readonly keys: KeySet;
   readonly signer: { sign(claims: object): string };
   readonly refresh: RefreshTokens | null;
+  /** The bound every bcrypt compare of this config runs under (server.password_hashing). */
+  readonly passwordHashing: ConcurrencyLimiter;
   /** Files created at start because `token.generate_missing` asked for it. */
   readonly generated: readonly string[];
   readonly warnings: readonly string[];
@@ -66,6 +69,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
       })
     : null;
 
+  const passwordHashing = new ConcurrencyLimiter({ ...config.server.password_hashing, name: 'password hashing' });
   const providers: Provider[] = [];
   const authorizers: Authorizer[] = [];
   const backendWarnings: string[] = [];
@@ -78,9 +82,11 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
       : new ConfigError(source.file, [{ path: toSourcePath(path, source.pathMap), message: err instanceof Error ? err.message : String(err) }]);
   try {
     for (const [index, providerConfig] of config.authn.entries()) {
-      const created = await createProvider(providerConfig, { baseDir, name: providerName(providerConfig, index), warn }).catch((err: unknown) => {
-        throw setupError(`authn[${index}]`, err);
-      });
+      const created = await createProvider(providerConfig, { baseDir, name: providerName(providerConfig, index), warn, passwordHashing }).catch(
+        (err: unknown) => {
+          throw setupError(`authn[${index}]`, err);
+        },
+      );
       providers.push(created);
     }
     for (const [index, authorizerConfig] of config.authz.entries()) {
@@ -102,6 +108,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
     keys,
     signer: createJwtSigner(keys.signer, { x5c: keyOptions.x5c }),
     refresh,
+    passwordHashing,
     generated: Object.freeze(generated),
     warnings: Object.freeze([...source.warnings, ...keys.warnings, ...backendWarnings]),
   });

@@ -47,13 +47,18 @@ describe('native config with the shipped ext_auth.sh', () => {
 describe('passwords with line breaks', () => {
   it('never reach a script: the request is refused before any provider runs', async () => {
     const record = join(mkdtempSync(join(tmpdir(), 'regauth-stdin-')), 'stdin');
-    const sut = await startWith('record', nativeConfig(`  - { type: command, command: "${script('record-stdin.sh')}", args: ["${record}"] }`));
-    for (const password of ['one\ntwo', 'one\rtwo', 'one\0two']) {
-      expect((await token(sut, 'scope=repository:team/app:pull', basic('someone', password))).status).toBe(401);
-      expect(existsSync(record)).toBe(false);
+    process.env.RECORD_FILE = record;
+    try {
+      const sut = await startWith('record', nativeConfig(`  - { type: command, command: "${script('exit-with.sh')}", args: ["2"], env: [RECORD_FILE] }`));
+      for (const password of ['one\ntwo', 'one\rtwo', 'one\0two']) {
+        expect((await token(sut, 'scope=repository:team/app:pull', basic('someone', password))).status).toBe(401);
+        expect(existsSync(record)).toBe(false);
+      }
+      expect((await token(sut, 'scope=repository:team/app:pull', basic('someone', 'plain'))).status).toBe(401);
+      expect(readFileSync(record, 'utf8')).toBe('someone plain');
+    } finally {
+      delete process.env.RECORD_FILE;
     }
-    expect((await token(sut, 'scope=repository:team/app:pull', basic('someone', 'plain'))).status).toBe(401);
-    expect(readFileSync(record, 'utf8')).toBe('someone plain');
   });
 });
 

@@ -3,6 +3,7 @@ import { commandProviderSchema } from '../../src/backends/command/command.schema
 import type { Provider } from '../../src/authn/provider.js';
 import type { RequestContext } from '../../src/common/request-context.js';
 import { commandConfig, useCommandWork, type CommandWork } from '../support/command-work.fixture.js';
+import { providerContext } from '../support/provider-context.js';
 
 /** Command providers (docker_auth's ext_auth) on the test scripts, for the command-provider specs. */
 
@@ -21,6 +22,6 @@ export function useCommandProviders(): CommandProviders {
     get dir() {
       return work.dir;
     },
-    buildSut: (config) => createCommandProvider(commandProviderSchema.parse(commandConfig(config)), { baseDir: work.dir, name: 'ext' }),
+    buildSut: (config) => createCommandProvider(commandProviderSchema.parse(commandConfig(config)), providerContext(work.dir, 'ext')),
   };
 }

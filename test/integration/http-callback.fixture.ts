@@ -6,6 +6,7 @@ import { createHttpProvider } from '../../src/backends/http/http.provider.js';
 import type { Provider } from '../../src/authn/provider.js';
 import type { RequestContext } from '../../src/common/request-context.js';
 import { startCallbackServer, type CallbackServer } from '../support/callback-server.js';
+import { providerContext } from '../support/provider-context.js';
 
 /** A scripted callback service on loopback and the HTTP providers and authorizers that call it. */
 
@@ -46,10 +47,7 @@ export function useCallbackServer(): CallbackFixture {
     },
     built,
     async buildSut(config) {
-      const sut = await createHttpProvider(httpProviderSchema.parse({ type: 'http', url: `${server.url}/authn`, ...config }), {
-        baseDir: dir,
-        name: 'callback',
-      });
+      const sut = await createHttpProvider(httpProviderSchema.parse({ type: 'http', url: `${server.url}/authn`, ...config }), providerContext(dir, 'callback'));
       built.push(sut);
       return sut;
     },

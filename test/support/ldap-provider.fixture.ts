@@ -5,6 +5,7 @@ import type { RequestContext } from '../../src/common/request-context.js';
 import { Secret } from '../../src/common/secret.js';
 import { SERVICE_ACCOUNT, SUFFIX } from './slapd-directory.js';
 import { requireSlapd, startSlapd, type RunningSlapd } from './slapd.js';
+import { providerContext } from './provider-context.js';
 
 /** LDAP providers built against one real slapd per test file, closed after every test. */
 
@@ -64,7 +65,7 @@ export function useLdapProviders(options: LdapProviderFixtureOptions = {}): Ldap
         filter: options.filter ?? USER_FILTER,
         ...overrides,
       });
-      const sut = await createLdapProvider(config, { baseDir: slapd.dir, name: 'ldap', warn: (m) => warnings.push(m) });
+      const sut = await createLdapProvider(config, providerContext(slapd.dir, 'ldap', { warn: (m) => void warnings.push(m) }));
       providers.push(sut);
       return sut;
     },

@@ -1,15 +1,17 @@
 import bcrypt from 'bcrypt';
+import { ConcurrencyLimiter, OverloadedError } from '../../common/concurrency-limiter.js';
 import { Secret } from '../../common/secret.js';
 import type { Provider } from '../provider.js';
 import type { RequestContext } from '../../common/request-context.js';
 import { createStaticProvider } from './static.provider.js';
 import { staticProviderSchema } from './static.schema.js';
+import { providerContext } from '../../../test/support/provider-context.js';
 
 const ctx: RequestContext = { requestId: 'r1', ip: '127.0.0.1', service: 'registry', signal: new AbortController().signal };
 const alicePassword = 'correct horse: battery staple';
 
 async function buildSut(users: Record<string, { password?: string; labels?: Record<string, string[]> }>): Promise<Provider> {
-  return createStaticProvider(staticProviderSchema.parse({ type: 'static', users }), { baseDir: '.', name: 'users' });
+  return createStaticProvider(staticProviderSchema.parse({ type: 'static', users }), providerContext('.', 'users'));
 }
 
 describe('static provider', () => {
@@ -83,4 +85,54 @@ describe('static provider', () => {
     await check;
     expect(order).toEqual(['timer', 'bcrypt']);
   }, 60_000);
+
+  describe('bounded password hashing', () => {
+    const bounded = async (concurrency: number, queue: number) => {
+      const passwordHashing = new ConcurrencyLimiter({ concurrency, queue, name: 'password hashing' });
+      const users = { alice: { password: await bcrypt.hash('slow', 10) } };
+      return {
+        passwordHashing,
+        sut: await createStaticProvider(staticProviderSchema.parse({ type: 'static', users }), providerContext('.', 'users', { passwordHashing })),
+      };
+    };
+
+    it('runs no more compares at once than the bound, real and dummy alike', async () => {
+      const { passwordHashing, sut } = await bounded(1, 16);
+      let most = 0;
+      const sample = setInterval(() => (most = Math.max(most, passwordHashing.running)), 1);
+      await Promise.all([0, 1, 2, 3].map((i) => sut.authenticate(i % 2 ? 'alice' : 'nobody', new Secret('wrong'), ctx)));
+      clearInterval(sample);
+      expect(most).toBe(1);
+    });
+
+    it('refuses a compare past the queue with an overload error (the chain answers 503)', async () => {
+      const { sut } = await bounded(1, 0);
+      const first = sut.authenticate('alice', new Secret('wrong'), ctx);
+      await expect(sut.authenticate('alice', new Secret('other'), ctx)).rejects.toBeInstanceOf(OverloadedError);
+      await first;
+    });
+
+    it('skips the dummy compare past the queue, so names of later providers are not locked out', async () => {
+      const { sut } = await bounded(1, 0);
+      const first = sut.authenticate('alice', new Secret('wrong'), ctx);
+      await expect(sut.authenticate('robot', new Secret('token'), ctx)).resolves.toEqual({ kind: 'no_match' });
+      await first;
+    });
+
+    it('never starts a compare once the request deadline has passed', async () => {
+      const { passwordHashing, sut } = await bounded(1, 16);
+      const late: RequestContext = { ...ctx, signal: AbortSignal.abort(new Error('deadline passed')) };
+      await expect(sut.authenticate('alice', new Secret('slow'), late)).rejects.toThrow('deadline passed');
+      expect(passwordHashing.running).toBe(0);
+    });
+
+    it('leaves the queue when the deadline passes while waiting', async () => {
+      const { passwordHashing, sut } = await bounded(1, 16);
+      const first = sut.authenticate('alice', new Secret('wrong'), ctx);
+      const waiting = sut.authenticate('alice', new Secret('slow'), { ...ctx, signal: AbortSignal.timeout(5) });
+      await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(passwordHashing.waiting).toBe(0);
+      await first;
+    });
+  });
 });

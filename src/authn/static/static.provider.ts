@@ -1,5 +1,7 @@
 import bcrypt from 'bcrypt';
+import { OverloadedError } from '../../common/concurrency-limiter.js';
 import { toLabels, type Labels } from '../../common/labels.js';
+import type { RequestContext } from '../../common/request-context.js';
 import type { Secret } from '../../common/secret.js';
 import type { AuthResult, Provider, ProviderBuildContext } from '../provider.js';
 import type { StaticProviderConfig } from './static.schema.js';
@@ -34,25 +36,47 @@ export async function createStaticProvider(config: StaticProviderConfig, ctx: Pr
   const costs = [...users.values()].flatMap((u) => (u.hash ? [costOf(u.hash)] : []));
   const dummyHash = await bcrypt.hash('regauth-dummy-password', costs.length ? Math.max(...costs) : 10);
 
+  // Every compare, real or dummy, waits for a slot of the config-wide bound and never starts once
+  // the request's deadline has passed: a flood of wrong passwords or unknown names queues here
+  // (and past the queue gets 503) instead of filling libuv's thread pool, which every other
+  // backend's DNS, TLS and file work shares (docs/security.md rule 8).
+  const compare = (password: Secret, hash: string, signal: AbortSignal): Promise<boolean> =>
+    ctx.passwordHashing.run(() => {
+      signal.throwIfAborted();
+      return bcrypt.compare(password.reveal(), hash);
+    }, signal);
+
+  // The dummy compare for a name this provider does not know hides whether the name exists. It
+  // waits for a slot like any compare, but when the queue is full it is skipped rather than
+  // answered with 503: the name may belong to a later provider, and a flood of wrong passwords
+  // must not lock that provider's users out (docs/security.md rules 5 and 8).
+  const dummyCompare = async (password: Secret, signal: AbortSignal): Promise<void> => {
+    try {
+      await compare(password, dummyHash, signal);
+    } catch (err) {
+      if (!(err instanceof OverloadedError)) throw err;
+    }
+  };
+
   return {
     name: ctx.name,
-    async authenticate(user: string, password: Secret): Promise<AuthResult> {
+    async authenticate(user: string, password: Secret, reqCtx: RequestContext): Promise<AuthResult> {
       const entry = users.get(user);
       if (user === '') {
         // Anonymous is "no credentials at all"; the caller never sends an empty user with a password.
         return entry && password.isEmpty ? { kind: 'allow', labels: entry.labels } : { kind: 'no_match' };
       }
       if (!entry || entry.hash === null) {
-        await bcrypt.compare(password.reveal(), dummyHash);
+        await dummyCompare(password, reqCtx.signal);
         return { kind: 'no_match' };
       }
       if (password.byteLength > BCRYPT_MAX_PASSWORD_BYTES) {
         // Same cost as any other answer, so a long password cannot probe which users exist.
-        await bcrypt.compare(password.reveal(), dummyHash);
+        await compare(password, dummyHash, reqCtx.signal);
         return { kind: 'deny' };
       }
       // bcrypt runs on libuv's thread pool: the event loop keeps serving while it hashes.
-      const ok = await bcrypt.compare(password.reveal(), entry.hash);
+      const ok = await compare(password, entry.hash, reqCtx.signal);
       return ok ? { kind: 'allow', labels: entry.labels } : { kind: 'deny' };
     },
     async lookup(account: string) {

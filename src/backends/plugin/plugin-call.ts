@@ -1,4 +1,5 @@
 import { ConcurrencyLimiter, OverloadedError } from '../../common/concurrency-limiter.js';
+import { beforeDeadline } from '../../common/deadline.js';
 import { PluginError } from './plugin-error.js';
 import type { PluginOptions } from './plugin.schema.js';
 
@@ -32,16 +33,11 @@ export function createPluginCaller(spec: string, options: Pick<PluginOptions, 't
       throw err;
     }
     void running.then(release, release);
-    let onAbort!: () => void;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(stopped());
-      if (deadline.aborted) onAbort();
-      else deadline.addEventListener('abort', onAbort, { once: true });
-    });
     try {
-      return await Promise.race([running, aborted]);
-    } finally {
-      deadline.removeEventListener('abort', onAbort);
+      return await beforeDeadline(running, deadline);
+    } catch (err) {
+      if (deadline.aborted && err === deadline.reason) throw stopped();
+      throw err;
     }
   };
 }

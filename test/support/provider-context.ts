@@ -1,0 +1,7 @@
+import type { ProviderBuildContext } from '../../src/authn/provider.js';
+import { ConcurrencyLimiter } from '../../src/common/concurrency-limiter.js';
+
+/** What a snapshot gives a provider factory, for tests that build one provider on its own. */
+export function providerContext(baseDir: string, name: string, extra: Partial<ProviderBuildContext> = {}): ProviderBuildContext {
+  return { baseDir, name, passwordHashing: new ConcurrencyLimiter({ concurrency: 2, queue: 64, name: 'password hashing' }), ...extra };
+}
