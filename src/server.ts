@@ -34,15 +34,31 @@ export interface StartOptions {
 /** Bodies are tiny forms; anything bigger is not a token request. */
 const BODY_LIMIT = 64 * 1024;
 
+/**
+ * How often Node looks for requests past their header or request timeout. Its default (30 s)
+ * would let a trickling client hold a connection that long past its deadline.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 500;
+
 /** The Fastify adapter for a loaded config: what must be fixed before the server exists. */
 export function createAdapter(loaded: LoadedConfig): FastifyAdapter {
   const { server } = loaded.config;
+  // A client must send its headers within header_timeout and the whole request (a POST body
+  // included) within request_timeout; Node answers 408 and closes the connection otherwise.
+  const timeouts = {
+    headersTimeout: Math.min(server.header_timeout, server.request_timeout),
+    requestTimeout: server.request_timeout,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+  };
   const https =
     server.certificate && server.key
-      ? { cert: readFileSync(resolve(loaded.baseDir, server.certificate)), key: readFileSync(resolve(loaded.baseDir, server.key)) }
+      ? { cert: readFileSync(resolve(loaded.baseDir, server.certificate)), key: readFileSync(resolve(loaded.baseDir, server.key)), ...timeouts }
       : undefined;
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
+    requestTimeout: server.request_timeout,
+    keepAliveTimeout: server.keep_alive_timeout,
+    http: timeouts,
     trustProxy: server.trusted_proxies.length > 0 ? [...server.trusted_proxies] : false,
     routerOptions: { ignoreTrailingSlash: true },
     // HEAD on /auth would run the whole grant (bcrypt, signing) and throw the token away.
@@ -84,6 +100,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await app.close();
     throw err;
   }
+  // Past the cap Node drops new connections at once, before they cost a request.
+  app.getHttpServer().maxConnections = server.max_connections;
   const address = app.getHttpServer().address();
   const boundPort = typeof address === 'object' && address ? address.port : (opts.port ?? configPort);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;

@@ -29,6 +29,13 @@ export const serverSchema = z.strictObject({
     .prefault(10)
     .refine((ms) => ms >= 100, 'must be at least 100ms')
     .describe('Deadline for one token request, backends included'),
+  header_timeout: duration
+    .prefault('10s')
+    .refine((ms) => ms >= 100, 'must be at least 100ms')
+    .describe('Time a client has to send the request headers; a request whose body trickles is cut at request_timeout'),
+  keep_alive_timeout: duration.prefault('5s').describe('How long an idle keep-alive connection stays open'),
+  max_connections: z.number().int().min(1).max(1_000_000).default(1024).describe('Open connections at most; more are dropped at once'),
+  shutdown_timeout: duration.prefault('10s').describe('On SIGTERM/SIGINT, how long in-flight requests may take; connections still open then are closed'),
   password_hashing: z
     .strictObject({
       concurrency: z

@@ -1,7 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type INestApplication, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
 import { ConfigReloader } from '../config/config-reloader.js';
+import { SnapshotStore } from '../config/snapshot-store.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
 
 /** Signals that stop the server; Nest drains HTTP, runs the shutdown hooks, then exits 0. */
@@ -20,12 +22,14 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT'];
 @Injectable()
 export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   #stopping = false;
+  #drainLimit: NodeJS.Timeout | undefined;
   readonly #onHangup = (): void => this.hangup();
 
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(ConfigReloader) private readonly reloader: ConfigReloader,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(SnapshotStore) private readonly store: SnapshotStore,
   ) {}
 
   /**
@@ -45,12 +49,24 @@ export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown
     process.on('SIGHUP', app.get(ProcessLifecycle).#onHangup);
   }
 
+  /**
+   * Stopping waits for in-flight requests, but not for ever: after server.shutdown_timeout the
+   * connections still open (a client trickling a body, a stuck keep-alive) are closed, so a stop
+   * signal always ends the process in bounded time.
+   */
   beforeApplicationShutdown(signal?: string): void {
     this.#stopping = true;
-    if (signal) this.logger.info({ signal }, 'stopping: finishing in-flight requests');
+    const limit = this.store.current.config.server.shutdown_timeout;
+    if (signal) this.logger.info({ signal, shutdown_timeout_ms: limit }, 'stopping: finishing in-flight requests');
+    this.#drainLimit = setTimeout(() => {
+      this.logger.warn({ shutdown_timeout_ms: limit }, 'stopping: closing connections still open after shutdown_timeout');
+      (this.adapterHost.httpAdapter.getHttpServer() as Server).closeAllConnections();
+    }, limit);
+    this.#drainLimit.unref();
   }
 
   onApplicationShutdown(): void {
+    clearTimeout(this.#drainLimit);
     process.removeListener('SIGHUP', this.#onHangup);
     this.logger.flush();
   }

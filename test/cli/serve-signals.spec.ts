@@ -5,6 +5,7 @@ import bcrypt from 'bcrypt';
 import { freePort } from '../support/free-port.js';
 import { startServed, type ServedProcess } from '../support/served-process.js';
 import { eventually } from '../support/settled.js';
+import { trickle } from '../support/trickle-client.js';
 import { basic, claimsOf } from '../support/token-server.fixture.js';
 
 /** The real binary under real signals: what an operator does with `kill -HUP` and `kill -TERM`. */
@@ -16,7 +17,7 @@ function writeConfig(dir: string, port: number, actions: string[]): string {
   const file = join(dir, 'config.yml');
   writeFileSync(
     file,
-    `server: { addr: "127.0.0.1:${port}" }
+    `server: { addr: "127.0.0.1:${port}", request_timeout: 60s, shutdown_timeout: 1s }
 token: { issuer: signals, generate_missing: true, keys: [{ key: key.pem, certificate: cert.pem }] }
 services: [registry]
 authn:
@@ -98,6 +99,24 @@ describe('regauth serve under signals', () => {
     expect(answer.headers.get('connection')).toBe('close');
     expect(await sut.exited).toEqual({ code: 0, signal: null });
     expect(sut.logged('stopping: finishing in-flight requests')).toEqual([expect.objectContaining({ signal: 'SIGTERM' })]);
+  });
+
+  it('stops within shutdown_timeout even while a client trickles a body, and exits 0', async () => {
+    const config = writeConfig(dir, port, ['pull']);
+    sut = await startServed(['bin/regauth.js', 'serve', '--config', config], port);
+    const head = 'POST /auth HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 400\r\n\r\n';
+    const slow = trickle(
+      port,
+      head,
+      Array.from({ length: 200 }, () => 'a'),
+      100,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    sut.child.kill('SIGTERM');
+
+    expect(await sut.exited).toEqual({ code: 0, signal: null });
+    expect((await slow).closedByServer).toBe(true);
+    expect(sut.logged('stopping: closing connections still open after shutdown_timeout')).toHaveLength(1);
   });
 
   it('starts from dist/main.js (the Nest entry) with REGAUTH_CONFIG and stops on SIGINT with exit 0', async () => {
