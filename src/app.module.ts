@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { LoginThrottle } from './authn/login-throttle.js';
 import { APP_FILTER } from '@nestjs/core';
 import { CONFIG_FILE, ConfigReloader } from './config/config-reloader.js';
 import { EnvironmentModule, RuntimeEnvironment } from './config/environment.js';
@@ -40,6 +41,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         ConfigReloader,
         TokenGrantService,
+        LoginThrottle,
         ProcessLifecycle,
       ],
     };

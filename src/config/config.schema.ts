@@ -95,11 +95,24 @@ export const aclRuleSchema = z.strictObject({
   comment: z.string().optional(),
 });
 
+export const throttleSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Refuse logins from an address or for an account after too many failures'),
+    max_failures: z.number().int().min(1).max(100_000).default(30).describe('Failed logins allowed per window, per client address and per account'),
+    window: duration.prefault('3m').describe('The window failures are counted in'),
+    block: duration.prefault('3m').describe('How long an address or account is refused once it reached max_failures'),
+  })
+  .prefault({})
+  .describe('Failed-login throttling: 429 + Retry-After before any provider runs');
+
+export type ThrottleConfig = z.output<typeof throttleSchema>;
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   token: tokenSchema,
   services: z.array(z.string().min(1)).default([]).describe('Allow-list of `service` values (registry auth.token.service); empty accepts any'),
   authn: z.array(z.discriminatedUnion('type', providerSchemas)).describe('Authentication providers, tried in order'),
+  throttle: throttleSchema,
   acl: z.array(aclRuleSchema).default([]).describe('Access rules, first match decides'),
   authz: z
     .array(z.discriminatedUnion('type', authorizerSchemas))

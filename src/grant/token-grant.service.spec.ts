@@ -7,6 +7,7 @@ import { toLabels } from '../common/labels.js';
 import { Secret } from '../common/secret.js';
 import { loadConfigFile } from '../config/config-loader.js';
 import { buildSnapshot, type Snapshot } from '../config/snapshot.js';
+import { LoginThrottle } from '../authn/login-throttle.js';
 import { TokenGrantService } from './token-grant.service.js';
 import type { RequestedScope } from './token-request.types.js';
 
@@ -30,7 +31,7 @@ const providerAnswering = (answer: AuthResult | Error): Provider => ({
 });
 
 describe(TokenGrantService.name, () => {
-  const sut = new TokenGrantService();
+  const sut = new TokenGrantService(new LoginThrottle());
   let base: Snapshot;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'regauth-grant-'));

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { LoginThrottle } from '../authn/login-throttle.js';
 import { authenticate, lookup, ProviderFailure } from '../authn/authn-chain.js';
 import { AuthorizerFailure, authorizeScope } from '../authz/authz-chain.js';
 import { EMPTY_LABELS, type Labels } from '../common/labels.js';
@@ -20,7 +21,7 @@ export interface GrantAudit {
   provider?: string | null;
   /** The authorizer that failed, on a backend_error during authorization. */
   authorizer?: string;
-  outcome: 'granted' | 'denied' | 'bad_request' | 'backend_error';
+  outcome: 'granted' | 'denied' | 'throttled' | 'bad_request' | 'backend_error';
   requested?: string[];
   granted?: string[];
   /** Invalid scopes and unknown actions, with the reason they were granted nothing. */
@@ -34,11 +35,13 @@ export interface GrantAudit {
  * body and headers each one gets. `message` is safe to show the client; codes whose answer must
  * not depend on the cause (unauthorized, backend_unavailable) have a fixed text there instead.
  */
-export type GrantRefusalCode = 'service_required' | 'unknown_service' | 'unauthorized' | 'backend_unavailable';
+export type GrantRefusalCode = 'service_required' | 'unknown_service' | 'unauthorized' | 'throttled' | 'backend_unavailable';
 
 export interface GrantRefusal {
   readonly code: GrantRefusalCode;
   readonly message?: string;
+  /** Seconds until a retry can succeed, when the refusal knows better than the table's default. */
+  readonly retryAfter?: number;
 }
 
 export type GrantOutcome =
@@ -52,10 +55,25 @@ export type GrantOutcome =
  */
 @Injectable()
 export class TokenGrantService {
+  constructor(@Inject(LoginThrottle) private readonly throttle: LoginThrottle) {}
+
   async grant(snapshot: Snapshot, req: TokenRequest, ctx: RequestContext, now = Date.now()): Promise<GrantOutcome> {
     const service = pickService(snapshot, req.service);
     if (typeof service !== 'string') return { ok: false, refusal: service, audit: { outcome: 'bad_request', reason: service.message } };
     const context: RequestContext = { ...ctx, service };
+    // Only password logins are throttled: anonymous requests carry nothing to guess, and a
+    // refresh token is a signed value no one can guess either.
+    const throttled = req.grant === 'password' ? { config: snapshot.config.throttle, account: req.user!.toLowerCase() } : null;
+    if (throttled) {
+      const verdict = await this.throttle.check(throttled.config, ctx.ip, throttled.account);
+      if (!verdict.allowed) {
+        return {
+          ok: false,
+          refusal: { code: 'throttled', retryAfter: verdict.retryAfterSeconds },
+          audit: { outcome: 'throttled', account: req.user, reason: 'too many failed logins from this address or for this account' },
+        };
+      }
+    }
 
     let identity: Identity | Denial;
     try {
@@ -65,6 +83,11 @@ export class TokenGrantService {
         return { ok: false, refusal: UNAVAILABLE, audit: { outcome: 'backend_error', provider: err.provider, reason: err.message } };
       }
       throw err;
+    }
+    if (throttled) {
+      // Backend errors (503, above) never count: an outage must not lock users out.
+      if ('denied' in identity) await this.throttle.failure(throttled.config, ctx.ip, throttled.account);
+      else await this.throttle.success(throttled.config, throttled.account);
     }
     if ('denied' in identity) {
       return { ok: false, refusal: UNAUTHORIZED, audit: { outcome: 'denied', account: identity.account ?? req.user ?? '', reason: identity.reason } };

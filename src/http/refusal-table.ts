@@ -12,12 +12,14 @@ export interface Refusal {
   readonly code: RefusalCode;
   /** Shown to the client unless the table fixes the message for this code. */
   readonly message?: string;
+  /** Overrides the table's Retry-After, when the refusal knows when a retry can succeed. */
+  readonly retryAfter?: number;
 }
 
 interface Answer {
   readonly status: number;
   /** distribution's errcode, which docker prints as "<code>: <message>". */
-  readonly errcode: 'INVALID_REQUEST' | 'UNSUPPORTED' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'INTERNAL' | 'UNAVAILABLE';
+  readonly errcode: 'INVALID_REQUEST' | 'UNSUPPORTED' | 'UNAUTHORIZED' | 'TOOMANYREQUESTS' | 'NOT_FOUND' | 'INTERNAL' | 'UNAVAILABLE';
   /** A fixed text: the answer must not depend on the cause (no backend errors, DNs or stacks). */
   readonly message?: string;
   /** 401: ask for Basic credentials in the issuer's realm. */
@@ -64,6 +66,7 @@ const TABLE: Readonly<Record<RefusalCode, Answer>> = {
   service_required: BAD_REQUEST,
   unknown_service: BAD_REQUEST,
   unauthorized: UNAUTHORIZED,
+  throttled: { status: 429, errcode: 'TOOMANYREQUESTS', message: 'too many failed logins, try again later', retryAfter: 60 },
   backend_unavailable: {
     status: 503,
     errcode: 'UNAVAILABLE',
@@ -99,7 +102,8 @@ export function refusalResponse(refusal: Refusal, realm: string): RefusalRespons
   const message = answer.message ?? refusal.message ?? 'malformed request';
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   if (answer.challenge) headers['WWW-Authenticate'] = `Basic realm="${realm.replace(/["\\]/g, '')}"`;
-  if (answer.retryAfter !== undefined) headers['Retry-After'] = String(answer.retryAfter);
+  const retryAfter = refusal.retryAfter ?? answer.retryAfter;
+  if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
   if (answer.allow) headers.Allow = answer.allow;
   const body: Record<string, unknown> = { errors: [{ code: answer.errcode, message }], details: message };
   if (answer.oauthError) body.error = answer.oauthError;

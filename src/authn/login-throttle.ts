@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { ThrottleConfig } from '../config/config.schema.js';
+
+/** The throttle's answer before any provider work: go on, or refuse for this many seconds. */
+export type ThrottleCheck = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/**
+ * Failed logins per client address and per account (docs/security.md rule 7), counted with
+ * rate-limiter-flexible's memory store: `max_failures` failures within `window` block that
+ * address or account for `block`. Checked before any provider runs, so a blocked attacker costs
+ * no bcrypt, directory or script work. A success clears the account's count; anonymous requests
+ * and backend errors never count. IPv6 clients are counted per /64, which one host usually owns.
+ *
+ * The counters live in this process and survive reloads; they start again only when the
+ * throttle settings themselves change.
+ */
+@Injectable()
+export class LoginThrottle {
+  #settings = '';
+  #byIp: RateLimiterMemory | null = null;
+  #byAccount: RateLimiterMemory | null = null;
+
+  async check(config: ThrottleConfig, ip: string | null, account: string): Promise<ThrottleCheck> {
+    if (!this.#use(config)) return { allowed: true };
+    const [byIp, byAccount] = await Promise.all([this.#byIp!.get(ipKey(ip)), this.#byAccount!.get(account)]);
+    const blocked = [byIp, byAccount].filter((res) => res !== null && res.consumedPoints >= config.max_failures);
+    if (blocked.length === 0) return { allowed: true };
+    const ms = Math.max(...blocked.map((res) => res!.msBeforeNext));
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
+  }
+
+  async failure(config: ThrottleConfig, ip: string | null, account: string): Promise<void> {
+    if (!this.#use(config)) return;
+    await Promise.all([this.#count(this.#byIp!, ipKey(ip), config), this.#count(this.#byAccount!, account, config)]);
+  }
+
+  async success(config: ThrottleConfig, account: string): Promise<void> {
+    if (!this.#use(config)) return;
+    await this.#byAccount!.delete(account);
+  }
+
+  /** penalty() never rejects; reaching the limit turns the window into a block of its own length. */
+  async #count(limiter: RateLimiterMemory, key: string, config: ThrottleConfig): Promise<void> {
+    const res = await limiter.penalty(key, 1);
+    if (res.consumedPoints >= config.max_failures) await limiter.block(key, seconds(config.block));
+  }
+
+  #use(config: ThrottleConfig): boolean {
+    if (!config.enabled) return false;
+    const settings = JSON.stringify(config);
+    if (settings !== this.#settings) {
+      const options = { points: config.max_failures, duration: seconds(config.window) };
+      this.#byIp = new RateLimiterMemory({ ...options, keyPrefix: 'ip' });
+      this.#byAccount = new RateLimiterMemory({ ...options, keyPrefix: 'account' });
+      this.#settings = settings;
+    }
+    return true;
+  }
+}
+
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/** An IPv6 host usually owns a whole /64: counting single addresses would let it rotate freely. */
+export function ipKey(ip: string | null): string {
+  if (ip === null) return 'unknown';
+  if (!ip.includes(':') || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
+  const groups = expandIpv6(ip);
+  return `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+function expandIpv6(ip: string): string[] {
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const fill = Array.from({ length: 8 - left.length - right.length }, () => '0');
+  return [...left, ...(ip.includes('::') ? fill : []), ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
+}
