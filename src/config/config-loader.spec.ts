@@ -122,6 +122,12 @@ acl:
     });
   });
 
+  it('refuses real_ip_header without trusted_proxies: any client could choose its own address', () => {
+    expect(issuesOf(`${nativeConfig()}\nserver: { real_ip_header: X-Real-IP }`)).toEqual([
+      'server.real_ip_header: needs server.trusted_proxies: only the proxies named there may set the client ip',
+    ]);
+  });
+
   it('lists the known provider types for an unknown type', () => {
     expect(issuesOf(nativeConfig().replace('type: static', 'type: ldapp'))).toEqual([
       expect.stringMatching(/^authn\[0\]\.type: unknown value \(known: static/),
@@ -241,6 +247,16 @@ describe('parseConfigText (docker_auth format)', () => {
     expect(sut.warnings).toContain('acl[1].match.name: ${account:3} cannot be resolved: match.account has 1 capture group(s); the rule never matches');
     const request = { account: 'bob', type: 'repository', name: 'bob/app', service: 's', ip: null, labels: {}, actions: ['push'] };
     expect(authorize(sut.acl, request)).toMatchObject({ kind: 'decided', rule: 2, actions: [] });
+  });
+
+  it("keeps docker_auth's real_ip_header, believed from every client, with a warning that says why it is unsafe", () => {
+    const sut = parseConfigText(
+      dockerAuthConfig().replace('server: { addr: ":5001" }', 'server: { addr: ":5001", real_ip_header: X-Forwarded-For }'),
+      '/e/a.yml',
+      {},
+    );
+    expect(sut.config.server.real_ip_from).toBe('any');
+    expect(sut.warnings).toContainEqual(expect.stringMatching(/believed from every client.*anyone can choose the ip/));
   });
 
   it('rejects an ACL entry without actions, which docker_auth would crash on', () => {

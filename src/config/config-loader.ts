@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
+import { isAddressOrCidr } from '../common/address-list.js';
 import { compileAcl, type AclOptions, type CompiledAcl } from '../acl/index.js';
 import { PROVIDER_TYPES } from '../authn/provider-registry.js';
 import { ConfigError, fromZodIssues, type ConfigIssue } from './config-issue.js';
@@ -106,6 +106,16 @@ function semanticIssues(config: RegauthConfig, warnings: string[]): ConfigIssue[
   config.server.trusted_proxies.forEach((entry, i) => {
     if (!isAddressOrCidr(entry)) issues.push({ path: `server.trusted_proxies[${i}]`, message: `invalid address or CIDR "${entry}"` });
   });
+  const { real_ip_header, real_ip_from, trusted_proxies } = config.server;
+  if (real_ip_header !== undefined && real_ip_from === 'trusted_proxies' && trusted_proxies.length === 0) {
+    issues.push({ path: 'server.real_ip_header', message: 'needs server.trusted_proxies: only the proxies named there may set the client ip' });
+  }
+  if (real_ip_header !== undefined && real_ip_from === 'any') {
+    warnings.push(
+      `server.real_ip_header (${real_ip_header}) is believed from every client, as docker_auth does: anyone can choose the ip that ACL ip rules ` +
+        'and the failed-login throttle see. Name your proxies in server.trusted_proxies (native config) instead.',
+    );
+  }
   if ((config.server.certificate === undefined) !== (config.server.key === undefined)) {
     issues.push({ path: 'server', message: 'certificate and key go together (TLS needs both)' });
   }
@@ -133,21 +143,6 @@ function semanticIssues(config: RegauthConfig, warnings: string[]): ConfigIssue[
  */
 export function aclOptions(format: LoadedConfig['format']): AclOptions {
   return format === 'native' ? { globstar: true, unresolvedCaptures: 'error' } : { globstar: false, unresolvedCaptures: 'never_match' };
-}
-
-export function isAddressOrCidr(value: string): boolean {
-  const [address, bits, ...rest] = value.split('/');
-  const family = isIP(address ?? '');
-  if (family === 0 || rest.length > 0) return false;
-  if (bits === undefined) return true;
-  if (!/^\d{1,3}$/.test(bits)) return false;
-  const prefix = Number(bits);
-  try {
-    new BlockList().addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

@@ -23,7 +23,14 @@ export const serverSchema = z.strictObject({
   certificate: z.string().optional().describe('TLS certificate (PEM) to serve https directly'),
   key: z.string().optional().describe('TLS private key (PEM) for `certificate`'),
   trusted_proxies: z.array(z.string()).default([]).describe('Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed'),
-  real_ip_header: z.string().optional().describe('docker_auth style: header holding the client ip (e.g. X-Forwarded-For)'),
+  real_ip_header: z
+    .string()
+    .optional()
+    .describe('Header holding the client ip (e.g. X-Forwarded-For), believed only from trusted_proxies unless real_ip_from is "any"'),
+  real_ip_from: z
+    .enum(['trusted_proxies', 'any'])
+    .default('trusted_proxies')
+    .describe('Whose real_ip_header to believe; "any" (docker_auth\'s behaviour) lets every client choose its own ip'),
   real_ip_pos: z.number().int().default(0).describe('Which comma-separated entry of real_ip_header; negative counts from the end'),
   request_timeout: duration
     .prefault(10)

@@ -52,7 +52,9 @@ export function translateDockerAuth(raw: Record<string, unknown>, providerTypes:
   }
 
   const server = pick(raw.server, 'server', SERVER_KEYS, SERVER_UNSUPPORTED, issues);
-  if (server) config.server = server;
+  // docker_auth believes real_ip_header from every client and has no way to name the proxies
+  // that set it; the loader warns about that at every start.
+  if (server) config.server = server.real_ip_header === undefined ? server : { ...server, real_ip_from: 'any' };
 
   const token = pick(raw.token, 'token', TOKEN_KEYS, [], issues);
   if (token) {

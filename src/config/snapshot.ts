@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CompiledAcl } from '../acl/index.js';
+import { addressList } from '../common/address-list.js';
 import { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
 import type { Provider } from '../authn/provider.js';
@@ -39,6 +40,8 @@ export interface Snapshot {
   readonly keys: KeySet;
   readonly signer: { sign(claims: object): string };
   readonly refresh: RefreshTokens | null;
+  /** Whether a peer address is one of server.trusted_proxies. */
+  readonly trustedProxy: (address: string | undefined) => boolean;
   /** The bound every bcrypt compare of this config runs under (server.password_hashing). */
   readonly passwordHashing: ConcurrencyLimiter;
   /** Files created at start because `token.generate_missing` asked for it. */
@@ -109,6 +112,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
     signer: createJwtSigner(keys.signer, { x5c: keyOptions.x5c }),
     refresh,
     passwordHashing,
+    trustedProxy: addressList(config.server.trusted_proxies),
     generated: Object.freeze(generated),
     warnings: Object.freeze([...source.warnings, ...keys.warnings, ...backendWarnings]),
   });

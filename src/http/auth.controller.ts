@@ -37,7 +37,16 @@ export class AuthController {
     const started = performance.now();
     const snapshot = this.store.current;
     const { server, token } = snapshot.config;
-    const ip = clientIp(req.ip, req.headers, server.real_ip_header, server.real_ip_pos);
+    const address = clientIp({
+      peer: req.socket.remoteAddress,
+      resolved: req.ip,
+      headers: req.headers,
+      realIpHeader: server.real_ip_header,
+      realIpPos: server.real_ip_pos,
+      realIpFrom: server.real_ip_from,
+      trustedProxy: snapshot.trustedProxy,
+    });
+    const ip = address.ok ? address.ip : null;
     const requestId = randomUUID();
     const audit = (entry: GrantAudit): void =>
       this.logger.info(
@@ -45,6 +54,10 @@ export class AuthController {
         'token request',
       );
 
+    if (!address.ok) {
+      audit({ outcome: 'bad_request', reason: address.reason });
+      return this.refuse(reply, { code: 'invalid_client_address', message: 'the forwarded client address is not an IP address' }, token.issuer);
+    }
     const body = method === 'POST' ? (req.body as Params | null | undefined) : undefined;
     const isForm = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '');
     if (method === 'POST' && (!isForm || body === undefined || body === null || typeof body !== 'object')) {

@@ -3,7 +3,16 @@ import type { GrantRefusalCode } from '../grant/token-grant.service.js';
 import type { ParseErrorCode } from './parse-error.js';
 
 /** Refusals that come from the HTTP layer itself: the framework's routing and body parsing. */
-export type HttpRefusalCode = 'not_form' | 'malformed' | 'not_found' | 'method_not_allowed' | 'too_large' | 'unsupported_media_type' | 'internal';
+export type HttpRefusalCode =
+  | 'not_form'
+  /** A trusted proxy (or a docker_auth real_ip_header) gave a client address that is not one. */
+  | 'invalid_client_address'
+  | 'malformed'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'internal';
 
 /** Every way the token endpoint (and the app around it) says no. */
 export type RefusalCode = ParseErrorCode | GrantRefusalCode | HttpRefusalCode;
@@ -74,6 +83,7 @@ const TABLE: Readonly<Record<RefusalCode, Answer>> = {
     retryAfter: 5,
   },
   not_form: { ...BAD_REQUEST, message: 'expected an application/x-www-form-urlencoded body' },
+  invalid_client_address: BAD_REQUEST,
   malformed: { ...BAD_REQUEST, message: 'malformed request' },
   not_found: { status: 404, errcode: 'NOT_FOUND', message: 'not found' },
   method_not_allowed: { status: 405, errcode: 'UNSUPPORTED', message: 'method not allowed: use GET or POST', allow: 'GET, POST' },
