@@ -30,6 +30,8 @@ export interface AclOptions {
    * never matches, which is what docker_auth does with it.
    */
   readonly unresolvedCaptures?: 'error' | 'never_match';
+  /** See PatternOptions.rawLabels: true for docker_auth configs only. */
+  readonly rawLabels?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface AclOptions {
 export function compileAcl(rules: readonly AclRuleConfig[], path = 'acl', options: AclOptions = {}): AclCompilation {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
-  const patterns: PatternOptions = { cache: new LruCache(PATTERN_CACHE_SIZE), globstar: options.globstar ?? true };
+  const patterns: PatternOptions = { cache: new LruCache(PATTERN_CACHE_SIZE), globstar: options.globstar ?? true, rawLabels: options.rawLabels ?? false };
   const captures = options.unresolvedCaptures ?? 'error';
   const compiled: CompiledRule[] = [];
   rules.forEach((entry, index) => {

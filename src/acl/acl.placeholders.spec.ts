@@ -1,15 +1,24 @@
 import { toLabels } from '../common/labels.js';
-import { compileAcl } from './acl.compiler.js';
+import { compileAcl, type AclOptions } from './acl.compiler.js';
 import { matches } from './acl-request.fixture.js';
 import type { AclMatchConfig } from './acl.types.js';
 import type { CompiledAcl } from './compiled-acl.js';
 import { MAX_LABEL_COMBINATIONS } from './pattern.compiler.js';
 
-const acl = (...matches: AclMatchConfig[]): CompiledAcl => {
-  const compiled = compileAcl(matches.map((match) => ({ match, actions: ['*'] })));
-  expect(compiled.issues).toEqual([]);
-  return compiled.acl;
-};
+const aclWith =
+  (options: AclOptions) =>
+  (...matches: AclMatchConfig[]): CompiledAcl => {
+    const compiled = compileAcl(
+      matches.map((match) => ({ match, actions: ['*'] })),
+      'acl',
+      options,
+    );
+    expect(compiled.issues).toEqual([]);
+    return compiled.acl;
+  };
+const acl = aclWith({});
+/** docker_auth files: label values are inserted as pattern text. */
+const dockerAuthAcl = aclWith({ globstar: false, rawLabels: true });
 
 describe('ACL placeholders', () => {
   describe('${account}, ${type}, ${name}, ${service}', () => {
@@ -122,8 +131,19 @@ describe('ACL placeholders', () => {
       expect(matches(sut, { name: 'gamma/app', labels: toLabels({ project: ['alpha', 'beta'] }) })).toBe(false);
     });
 
-    it('inserts label values unescaped, so they can be patterns', () => {
-      const sut = acl({ name: '${labels:full-access}' });
+    it('escapes label values in native configs: a value "*" grants nothing extra', () => {
+      const sut = acl({ name: '${labels:team}/*' });
+      expect(matches(sut, { name: 'other/app', labels: toLabels({ team: ['*'] }) })).toBe(false);
+      expect(matches(sut, { name: 'team/app', labels: toLabels({ 'full-access': ['team/*'] }) })).toBe(false);
+    });
+
+    it('matches an escaped label value literally', () => {
+      expect(matches(acl({ name: '${labels:repo}' }), { name: 'a.b', labels: toLabels({ repo: ['a.b'] }) })).toBe(true);
+      expect(matches(acl({ name: '/^${labels:repo}$/' }), { name: 'aXb', labels: toLabels({ repo: ['a.b'] }) })).toBe(false);
+    });
+
+    it('inserts label values as pattern text in docker_auth files, as docker_auth does', () => {
+      const sut = dockerAuthAcl({ name: '${labels:full-access}' });
       expect(matches(sut, { name: 'team/app', labels: toLabels({ 'full-access': ['team/*'] }) })).toBe(true);
     });
 
@@ -149,8 +169,8 @@ describe('ACL placeholders', () => {
       expect(matches(acl({ name: '${labels:project}*' }), { name: 'x', labels: toLabels({ project: [] }) })).toBe(false);
     });
 
-    it('skips a label value that breaks the pattern and tries the others', () => {
-      const sut = acl({ name: '${labels:project}' });
+    it('skips a raw label value that breaks the pattern and tries the others (docker_auth)', () => {
+      const sut = dockerAuthAcl({ name: '${labels:project}' });
       expect(matches(sut, { name: 'ok/x', labels: toLabels({ project: ['[', 'ok/*'] }) })).toBe(true);
     });
 
@@ -167,8 +187,9 @@ describe('ACL placeholders', () => {
     });
 
     it('works inside a regex', () => {
-      const sut = acl({ name: '/^(${labels:project})\\//' });
-      expect(matches(sut, { name: 'beta/app', labels: toLabels({ project: ['alpha|beta'] }) })).toBe(true);
+      expect(matches(acl({ name: '/^(${labels:project})\\//' }), { name: 'beta/app', labels: toLabels({ project: ['beta'] }) })).toBe(true);
+      expect(matches(acl({ name: '/^(${labels:project})\\//' }), { name: 'beta/app', labels: toLabels({ project: ['alpha|beta'] }) })).toBe(false);
+      expect(matches(dockerAuthAcl({ name: '/^(${labels:project})\\//' }), { name: 'beta/app', labels: toLabels({ project: ['alpha|beta'] }) })).toBe(true);
     });
   });
 

@@ -41,6 +41,12 @@ export interface PatternOptions {
   readonly cache: PatternCache;
   /** `**` crosses `/` (ours); off, `**` means `*` as in Go's path.Match. */
   readonly globstar: boolean;
+  /**
+   * `${labels:x}` values inserted as pattern text (docker_auth's behaviour, where operators use
+   * label values as patterns) instead of escaped like every other value. Off for native configs:
+   * a label value `*` from a backend must not widen `${labels:team}/*` to every repository.
+   */
+  readonly rawLabels: boolean;
 }
 
 export type PatternResult = { readonly ok: true; readonly pattern: Pattern } | { readonly ok: false; readonly messages: string[] };
@@ -65,8 +71,8 @@ export function compilePattern(raw: string, options: PatternOptions): PatternRes
   if (kind === 'regex' && template.dynamic && /(^|[^\\])(\\\\)*\\Q/.test(body)) {
     return { ok: false, messages: ['placeholders cannot be used in a regex with \\Q…\\E (escaping does not apply there)'] };
   }
-  // With placeholders, the syntax check uses a stand-in value: label values are patterns
-  // themselves and are checked when they arrive (a value that breaks the pattern matches nothing).
+  // With placeholders, the syntax check uses a stand-in value. Raw label values (docker_auth) are
+  // checked when they arrive: a value that breaks the pattern matches nothing.
   const probe = compile(kind, withStandIns(template, STAND_IN));
   if (!probe.ok) return { ok: false, messages: [`invalid ${kind === 'regex' ? 'regular expression' : 'glob pattern'}: ${probe.message}`] };
   const groupCount = 'groupCount' in probe.matcher ? probe.matcher.groupCount : 0;
@@ -76,7 +82,7 @@ export function compilePattern(raw: string, options: PatternOptions): PatternRes
     const groups = regexGroups(matcher);
     return { ok: true, pattern: { ...base, test: (value) => matcher.test(value), groups: (value) => groups(value) } };
   }
-  const dynamic = new DynamicPattern(kind, template, options.cache);
+  const dynamic = new DynamicPattern(kind, template, options.cache, options.rawLabels);
   return {
     ok: true,
     pattern: { ...base, test: (value, ctx) => dynamic.test(value, ctx), groups: (value, ctx) => dynamic.groups(value, ctx) },
@@ -106,6 +112,7 @@ class DynamicPattern {
     private readonly kind: PatternKind,
     private readonly template: Template,
     private readonly cache: PatternCache,
+    private readonly rawLabels: boolean,
   ) {
     this.escape = kind === 'regex' ? escapeRegex : escapeGlob;
     this.labelIndex = new Map(template.labelKeys.map((key, i) => [key, i]));
@@ -153,7 +160,7 @@ class DynamicPattern {
   /**
    * One pass over the parsed segments: substituted text is never scanned again, so a value
    * containing `${…}` stays literal. Request values and captures are escaped for the pattern
-   * kind; label values are inserted raw because operators use them as patterns (`team/*`).
+   * kind; label values too, except in docker_auth files (see PatternOptions.rawLabels).
    */
   private render(ctx: TemplateContext, chosen: readonly string[]): string | null {
     let out = '';
@@ -175,8 +182,11 @@ class DynamicPattern {
         const text = ctx.capture(s.field, s.group);
         return text === null ? null : this.escape(text);
       }
-      case 'label':
-        return chosen[this.labelIndex.get(s.key)!] ?? null;
+      case 'label': {
+        const value = chosen[this.labelIndex.get(s.key)!];
+        if (value === undefined) return null;
+        return this.rawLabels ? value : this.escape(value);
+      }
     }
   }
 }

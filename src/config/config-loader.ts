@@ -138,11 +138,14 @@ function semanticIssues(config: RegauthConfig, warnings: string[]): ConfigIssue[
 }
 
 /**
- * docker_auth files keep docker_auth's ACL semantics exactly: Go's globs (no `**` extension) and
- * rules with an unresolvable `${field:N}` that load but never match.
+ * docker_auth files keep docker_auth's ACL semantics exactly: Go's globs (no `**` extension),
+ * rules with an unresolvable `${field:N}` that load but never match, and label values inserted
+ * into patterns as pattern text.
  */
 export function aclOptions(format: LoadedConfig['format']): AclOptions {
-  return format === 'native' ? { globstar: true, unresolvedCaptures: 'error' } : { globstar: false, unresolvedCaptures: 'never_match' };
+  return format === 'native'
+    ? { globstar: true, unresolvedCaptures: 'error', rawLabels: false }
+    : { globstar: false, unresolvedCaptures: 'never_match', rawLabels: true };
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
