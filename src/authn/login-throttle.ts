@@ -17,6 +17,8 @@ export type ThrottleCheck = { readonly allowed: true } | { readonly allowed: fal
  */
 @Injectable()
 export class LoginThrottle {
+  /** The config object last seen (one per snapshot) and its settings, to notice a real change. */
+  #seen: ThrottleConfig | null = null;
   #settings = '';
   #byIp: RateLimiterMemory | null = null;
   #byAccount: RateLimiterMemory | null = null;
@@ -48,6 +50,9 @@ export class LoginThrottle {
 
   #use(config: ThrottleConfig): boolean {
     if (!config.enabled) return false;
+    if (config === this.#seen) return true;
+    // A reload brings a new object; counters start again only if the settings really differ.
+    this.#seen = config;
     const settings = JSON.stringify(config);
     if (settings !== this.#settings) {
       const options = { points: config.max_failures, duration: seconds(config.window) };
