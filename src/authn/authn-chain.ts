@@ -5,7 +5,7 @@ import type { Provider } from './provider.js';
 import type { RequestContext } from '../common/request-context.js';
 
 export type ChainResult =
-  | { readonly kind: 'allow'; readonly provider: string; readonly account: string; readonly labels: Labels }
+  | { readonly kind: 'allow'; readonly provider: string; readonly account: string; readonly labels: Labels; readonly credential?: string }
   | { readonly kind: 'deny'; readonly provider: string }
   | { readonly kind: 'no_match' };
 
@@ -42,7 +42,7 @@ export async function authenticate(providers: readonly Provider[], user: string,
       throw new ProviderFailure(provider.name, err, password);
     }
     if (result.kind === 'allow') {
-      return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels: result.labels };
+      return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels: result.labels, credential: result.credential };
     }
     if (result.kind === 'deny') return { kind: 'deny', provider: provider.name };
   }
@@ -69,7 +69,7 @@ export async function lookup(
     throw new ProviderFailure(provider.name, err);
   }
   if (result.kind === 'allow') {
-    return { kind: 'allow', provider: provider.name, account: result.account ?? account, labels: result.labels };
+    return { kind: 'allow', provider: provider.name, account: result.account ?? account, labels: result.labels, credential: result.credential };
   }
   if (result.kind === 'unknown') return result;
   return result.kind === 'deny' ? { kind: 'deny', provider: provider.name } : { kind: 'no_match' };

@@ -12,8 +12,20 @@ import type { Secret } from '../common/secret.js';
  * Infrastructure failure (timeout, bad output, directory down) is a thrown error, never a deny:
  * the chain then stops and the client gets 503, so an outage never looks like a bad password.
  */
-export type AuthResult =
-  { readonly kind: 'allow'; readonly labels: Labels; readonly account?: string } | { readonly kind: 'deny' } | { readonly kind: 'no_match' };
+export type AuthResult = AllowResult | { readonly kind: 'deny' } | { readonly kind: 'no_match' };
+
+export interface AllowResult {
+  readonly kind: 'allow';
+  readonly labels: Labels;
+  readonly account?: string;
+  /**
+   * Opaque fingerprint of the credential the backend holds for the account (never the credential
+   * itself: it travels in refresh tokens). Given by authenticate and lookup alike; a refresh is
+   * refused when they differ, so changing a password revokes the refresh tokens issued for the
+   * old one (docs/security.md rule 20).
+   */
+  readonly credential?: string;
+}
 
 export interface Provider {
   readonly name: string;

@@ -131,6 +131,10 @@ function semanticIssues(config: RegauthConfig, warnings: string[]): ConfigIssue[
     // at another provider after the list is reordered.
     warnings.push(`refresh tokens are on: give ${unnamed.join(', ')} a stable name (authn[].name)`);
   }
+  const notBefore = config.token.refresh?.not_before;
+  if (notBefore !== undefined && Date.parse(notBefore) > Date.now()) {
+    warnings.push(`token.refresh.not_before (${notBefore}) is in the future: every refresh token issued until then is refused`);
+  }
   if (config.token.expiration > 3600) {
     warnings.push(`token.expiration is ${config.token.expiration}s; registry tokens are usually kept under an hour`);
   }

@@ -79,6 +79,10 @@ export const tokenSchema = z.strictObject({
         .refine((ms) => ms >= 60_000, 'must be at least 60s')
         .describe('Refresh token lifetime'),
       allow_unverifiable: z.boolean().default(false).describe('Accept refresh for users of providers that cannot look accounts up'),
+      not_before: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .describe('Refuse refresh tokens issued at or before this time (RFC 3339): logs every stored docker login out without rotating secrets'),
     })
     .optional()
     .describe('Refresh tokens (docker login identity tokens, OAuth2 refresh grant); off when absent'),

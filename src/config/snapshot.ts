@@ -69,6 +69,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
         secrets: await Promise.all(refreshConfig.secrets.map(async (f) => readSecret(at(f)))),
         issuer: config.token.issuer,
         ttlSeconds: Math.floor(refreshConfig.expiration / 1000),
+        notBefore: refreshConfig.not_before === undefined ? undefined : Date.parse(refreshConfig.not_before),
       })
     : null;
 

@@ -13,6 +13,8 @@ export interface Identity {
   readonly account: string; // "" for anonymous
   readonly provider: string | null;
   readonly labels: Labels;
+  /** The provider's credential fingerprint, bound into refresh tokens. */
+  readonly credential?: string;
 }
 
 /** What the audit line records about one request, whatever its outcome. */
@@ -121,7 +123,7 @@ export class TokenGrantService {
     });
     const body: Record<string, unknown> = { ...tokenResponse(snapshot.signer.sign(claims), claims) };
     if (req.offline && req.grant === 'password' && snapshot.refresh && identity.provider) {
-      body.refresh_token = snapshot.refresh.issue({ subject: identity.account, service, provider: identity.provider, now });
+      body.refresh_token = snapshot.refresh.issue({ subject: identity.account, service, provider: identity.provider, credential: identity.credential, now });
     }
     return {
       ok: true,
@@ -174,20 +176,26 @@ async function establishIdentity(snapshot: Snapshot, req: TokenRequest, ctx: Req
     return result.kind === 'allow' ? { account: '', provider: null, labels: result.labels } : deny('anonymous access is not configured');
   }
   const result = await authenticate(snapshot.providers, req.user!, req.password!, ctx);
-  if (result.kind === 'allow') return { account: result.account, provider: result.provider, labels: result.labels };
+  if (result.kind === 'allow') return { account: result.account, provider: result.provider, labels: result.labels, credential: result.credential };
   return deny(result.kind === 'deny' ? `wrong password (provider ${result.provider})` : 'no provider knows this user');
 }
 
 /**
- * A refresh grant re-asks the issuing provider whether the account still exists and what its
- * labels are now, so removing a user or a group takes effect at the next refresh.
+ * A refresh grant re-asks the issuing provider whether the account still exists, with the same
+ * credential, and what its labels are now, so removing a user or a group or changing a password
+ * takes effect at the next refresh.
  */
 async function refreshIdentity(snapshot: Snapshot, token: Secret, ctx: RequestContext, now: number): Promise<Identity | Denial> {
   if (!snapshot.refresh) return deny('refresh tokens are not enabled (token.refresh)');
   const verified = snapshot.refresh.verify(token.reveal(), { service: ctx.service, now });
   if (!verified.ok) return deny(`refresh token refused: ${verified.reason}`);
   const result = await lookup(snapshot.providers, verified.provider, verified.subject, ctx);
-  if (result.kind === 'allow') return { account: result.account, provider: result.provider, labels: result.labels };
+  if (result.kind === 'allow') {
+    // Both absent (a provider without fingerprints) or equal; anything else means the password
+    // changed, or the token predates fingerprints for a provider that has them: refuse.
+    if (result.credential !== verified.credential) return deny('the credential changed since the refresh token was issued', verified.subject);
+    return { account: result.account, provider: result.provider, labels: result.labels, credential: result.credential };
+  }
   if (result.kind === 'unknown') {
     if (snapshot.config.token.refresh?.allow_unverifiable) return { account: verified.subject, provider: verified.provider, labels: EMPTY_LABELS };
     return deny(`provider ${verified.provider} cannot look accounts up (token.refresh.allow_unverifiable is off)`, verified.subject);

@@ -28,7 +28,36 @@ describe(createRefreshTokens.name, () => {
   const sut = createRefreshTokens(options);
 
   it('verifies a token it issued and returns its subject and provider', () => {
-    expect(sut.verify(sut.issue(grant), at)).toEqual({ ok: true, subject: 'alice', provider: 'ldap', jti: expect.any(String) });
+    expect(sut.verify(sut.issue(grant), at)).toEqual({ ok: true, subject: 'alice', provider: 'ldap', jti: expect.any(String), credential: undefined });
+  });
+
+  it('carries the credential fingerprint it was issued for back to the caller', () => {
+    const token = sut.issue({ ...grant, credential: 'fp-1' });
+
+    expect(decodeJwt(token)).toMatchObject({ crd: 'fp-1' });
+    expect(sut.verify(token, at)).toMatchObject({ ok: true, credential: 'fp-1' });
+  });
+
+  it('refuses a correctly signed token whose credential fingerprint is not a string', () => {
+    const claims = { ...decodeJwt(sut.issue(grant)), crd: 42 };
+
+    expect(sut.verify(handMade(refreshHeader, claims), at)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  describe('with not_before', () => {
+    const revoking = createRefreshTokens({ ...options, notBefore: issuedAt + 5000 });
+
+    it('refuses a token issued before it as revoked', () => {
+      expect(revoking.verify(sut.issue(grant), { ...at, now: issuedAt + 10_000 })).toEqual({ ok: false, reason: 'revoked' });
+    });
+
+    it('refuses a token issued in the same second, since iat has second precision', () => {
+      expect(revoking.verify(sut.issue({ ...grant, now: issuedAt + 5000 }), { ...at, now: issuedAt + 10_000 })).toEqual({ ok: false, reason: 'revoked' });
+    });
+
+    it('accepts a token issued after it', () => {
+      expect(revoking.verify(revoking.issue({ ...grant, now: issuedAt + 6000 }), { ...at, now: issuedAt + 10_000 })).toMatchObject({ ok: true });
+    });
   });
 
   it('accepts the same token again: refresh tokens are reusable until they expire', () => {

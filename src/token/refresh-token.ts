@@ -14,16 +14,26 @@ const HEADER_SEGMENT = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'rt+jwt' 
 const HEADER_TYP = 'rt+jwt';
 const CLAIM_TYP = 'refresh';
 
-export type RefreshFailure = 'malformed' | 'bad_signature' | 'expired' | 'wrong_service' | 'wrong_type' | 'wrong_issuer';
+export type RefreshFailure = 'malformed' | 'bad_signature' | 'expired' | 'revoked' | 'wrong_service' | 'wrong_type' | 'wrong_issuer';
 
-export type RefreshVerification =
-  { readonly ok: true; readonly subject: string; readonly provider: string; readonly jti: string } | { readonly ok: false; readonly reason: RefreshFailure };
+export interface VerifiedRefresh {
+  readonly ok: true;
+  readonly subject: string;
+  readonly provider: string;
+  readonly jti: string;
+  /** The credential fingerprint the token was issued for, when the provider gave one. */
+  readonly credential: string | undefined;
+}
+
+export type RefreshVerification = VerifiedRefresh | { readonly ok: false; readonly reason: RefreshFailure };
 
 export interface RefreshTokensOptions {
   /** HMAC-SHA256 secrets, ≥ 32 bytes each. The first signs, all verify: add a new one first to rotate. */
   readonly secrets: readonly Buffer[];
   readonly issuer: string;
   readonly ttlSeconds: number;
+  /** Milliseconds since the epoch: tokens issued before it are refused (token.refresh.not_before). */
+  readonly notBefore?: number;
 }
 
 export interface RefreshIssueInput {
@@ -32,6 +42,8 @@ export interface RefreshIssueInput {
   readonly service: string;
   /** The provider that authenticated the subject; a refresh asks it whether the account still exists. */
   readonly provider: string;
+  /** Opaque fingerprint of the credential that was checked (AuthResult.credential). */
+  readonly credential?: string;
   /** Milliseconds since the epoch. */
   readonly now: number;
 }
@@ -50,12 +62,14 @@ interface RefreshClaims {
   readonly exp: number;
   readonly jti: string;
   readonly prv: string;
+  readonly crd?: string;
 }
 
 /**
  * Refresh tokens are stateless and reusable until they expire (docker and c/image never store a
- * rotated one). Revocation is by secret: dropping a secret from the list invalidates every token
- * it signed; account state is re-checked by the caller on every refresh.
+ * rotated one). Revocation without state: `notBefore` refuses every token issued before a time,
+ * dropping a secret refuses every token it signed, and the caller re-checks the account and the
+ * credential fingerprint on every refresh (docs/security.md rule 20).
  */
 export function createRefreshTokens(opts: RefreshTokensOptions): RefreshTokens {
   if (opts.secrets.length === 0) throw new RangeError('at least one refresh secret is required');
@@ -69,7 +83,7 @@ export function createRefreshTokens(opts: RefreshTokensOptions): RefreshTokens {
   const [signingKey] = keys as [KeyObject];
 
   return {
-    issue({ subject, service, provider, now }) {
+    issue({ subject, service, provider, credential, now }) {
       const iat = Math.floor(now / 1000);
       const claims: RefreshClaims = {
         typ: CLAIM_TYP,
@@ -80,6 +94,7 @@ export function createRefreshTokens(opts: RefreshTokensOptions): RefreshTokens {
         exp: iat + opts.ttlSeconds,
         jti: newJti(),
         prv: provider,
+        ...(credential === undefined ? {} : { crd: credential }),
       };
       const signingInput = `${HEADER_SEGMENT}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
       return `${signingInput}.${mac(signingKey, signingInput)}`;
@@ -100,7 +115,9 @@ export function createRefreshTokens(opts: RefreshTokensOptions): RefreshTokens {
       if (claims.iss !== opts.issuer) return failure('wrong_issuer');
       if (claims.aud !== service) return failure('wrong_service');
       if (Math.floor(now / 1000) >= claims.exp) return failure('expired');
-      return { ok: true, subject: claims.sub, provider: claims.prv, jti: claims.jti };
+      // iat has second precision: a token issued in the same second as not_before is refused too.
+      if (opts.notBefore !== undefined && claims.iat * 1000 <= opts.notBefore) return failure('revoked');
+      return { ok: true, subject: claims.sub, provider: claims.prv, jti: claims.jti, credential: claims.crd };
     },
   };
 }
@@ -139,5 +156,6 @@ function parseClaims(payload: string): RefreshClaims | undefined {
   const strings = [claims.typ, claims.sub, claims.aud, claims.iss, claims.jti, claims.prv];
   if (!strings.every((v) => typeof v === 'string')) return undefined;
   if (!Number.isInteger(claims.exp) || !Number.isInteger(claims.iat)) return undefined;
+  if (claims.crd !== undefined && typeof claims.crd !== 'string') return undefined;
   return claims as RefreshClaims;
 }

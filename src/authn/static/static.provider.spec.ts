@@ -23,7 +23,20 @@ describe('static provider', () => {
   it('allows a known user with the right password and returns their labels', async () => {
     const sut = await buildSut({ alice: { password: aliceHash, labels: { group: ['dev', 'ops'] } } });
     const result = await sut.authenticate('alice', new Secret(alicePassword), ctx);
-    expect(result).toEqual({ kind: 'allow', labels: { group: ['dev', 'ops'] } });
+    expect(result).toEqual({ kind: 'allow', labels: { group: ['dev', 'ops'] }, credential: expect.any(String) });
+  });
+
+  it('fingerprints the credential identically at login and lookup, and differently for another hash of the same password', async () => {
+    const sut = await buildSut({ alice: { password: aliceHash } });
+    const rehashed = await buildSut({ alice: { password: bcrypt.hashSync(alicePassword, 4) } });
+
+    const atLogin = await sut.authenticate('alice', new Secret(alicePassword), ctx);
+    const atLookup = await sut.lookup!('alice', ctx);
+    const afterReset = await rehashed.lookup!('alice', ctx);
+
+    expect(atLogin).toMatchObject({ credential: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+    expect(atLookup).toMatchObject({ credential: (atLogin as { credential: string }).credential });
+    expect(afterReset).not.toMatchObject({ credential: (atLogin as { credential: string }).credential });
   });
 
   it('denies a known user with a wrong password', async () => {
@@ -71,7 +84,7 @@ describe('static provider', () => {
 
   it('looks a user up for refresh grants', async () => {
     const sut = await buildSut({ alice: { password: aliceHash, labels: { g: ['1'] } } });
-    expect(await sut.lookup!('alice', ctx)).toEqual({ kind: 'allow', labels: { g: ['1'] } });
+    expect(await sut.lookup!('alice', ctx)).toEqual({ kind: 'allow', labels: { g: ['1'] }, credential: expect.any(String) });
     expect(await sut.lookup!('gone', ctx)).toEqual({ kind: 'no_match' });
   });
 

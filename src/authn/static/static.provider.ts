@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { OverloadedError } from '../../common/concurrency-limiter.js';
 import { toLabels, type Labels } from '../../common/labels.js';
@@ -12,6 +13,16 @@ export const BCRYPT_MAX_PASSWORD_BYTES = 72;
 interface StaticUser {
   readonly hash: string | null; // null: the anonymous user
   readonly labels: Labels;
+  readonly credential?: string;
+}
+
+/**
+ * Binds refresh tokens to the password: a new hash (even of the same password, bcrypt salts
+ * every hash) gives a new fingerprint. A one-way digest, so the token (readable by its holder)
+ * says nothing about the hash.
+ */
+function fingerprint(hash: string): string {
+  return createHash('sha256').update('regauth static credential\0').update(hash).digest('base64url').slice(0, 22);
 }
 
 /**
@@ -29,7 +40,8 @@ function costOf(hash: string): number {
 export async function createStaticProvider(config: StaticProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
   const users = new Map<string, StaticUser>();
   for (const [name, entry] of Object.entries(config.users)) {
-    users.set(name, { hash: entry.password ? normaliseHash(entry.password) : null, labels: toLabels(entry.labels ?? {}) });
+    const labels = toLabels(entry.labels ?? {});
+    users.set(name, entry.password ? { hash: normaliseHash(entry.password), labels, credential: fingerprint(entry.password) } : { hash: null, labels });
   }
   // Unknown users are compared against a hash of the same cost as real ones, so response time
   // does not tell an attacker which names exist (docs/security.md rule 5).
@@ -77,11 +89,11 @@ export async function createStaticProvider(config: StaticProviderConfig, ctx: Pr
       }
       // bcrypt runs on libuv's thread pool: the event loop keeps serving while it hashes.
       const ok = await compare(password, entry.hash, reqCtx.signal);
-      return ok ? { kind: 'allow', labels: entry.labels } : { kind: 'deny' };
+      return ok ? { kind: 'allow', labels: entry.labels, credential: entry.credential } : { kind: 'deny' };
     },
     async lookup(account: string) {
       const entry = users.get(account);
-      return entry ? { kind: 'allow', labels: entry.labels } : { kind: 'no_match' };
+      return entry ? { kind: 'allow', labels: entry.labels, credential: entry.credential } : { kind: 'no_match' };
     },
   };
 }
