@@ -118,5 +118,36 @@ describe(compileAcl.name, () => {
     it('warns that * in a longer list is not a wildcard', () => {
       expect(compileAcl([entry({}, ['pull', '*'])]).warnings).toEqual([expect.stringContaining('acl[0].actions')]);
     });
+
+    it('warns about an account regex anchored nowhere and suggests the anchored one', () => {
+      expect(compileAcl([entry({ account: '/admin/' })]).warnings).toEqual([
+        'acl[0].match.account: the regex /admin/ is not anchored, so it matches any account that merely contains a match; write /^admin$/ to match the whole account',
+      ]);
+    });
+
+    it('says which end of a name regex is open, and groups alternatives in the suggestion', () => {
+      const sut = compileAcl([entry({ name: '/^team-a|team-b/' }), entry({ name: '/prod$/' })]);
+
+      expect(sut.warnings).toEqual([
+        expect.stringMatching(/^acl\[0\]\.match\.name: the regex \/\^team-a\|team-b\/ is not anchored at the end, .* write \/\^\(\?:team-a\|team-b\)\$\//),
+        expect.stringMatching(/^acl\[1\]\.match\.name: .* not anchored at the start/),
+      ]);
+    });
+
+    it('accepts regexes anchored at both ends, reaching an end with .* or .+, or a namespace prefix', () => {
+      const rules = [
+        entry({ account: '/^ci-[0-9]+$/' }),
+        entry({ account: '/.+/' }),
+        entry({ name: '/^team-.*/' }),
+        entry({ name: '/.*-tmp$/' }),
+        entry({ name: '/^tools\\//' }),
+      ];
+
+      expect(compileAcl(rules).warnings).toEqual([]);
+    });
+
+    it('does not look at regexes on other fields, nor at globs', () => {
+      expect(compileAcl([entry({ service: '/reg/', type: '/repo/', name: 'admin*' })]).warnings).toEqual([]);
+    });
   });
 });

@@ -3,7 +3,7 @@ import type { AclMatchConfig, AclRuleConfig, ConfigIssue } from './acl.types.js'
 import type { CompiledAcl, CompiledRule } from './compiled-acl.js';
 import { parseIpRule, type IpRule } from './ip.matcher.js';
 import { LruCache } from './lru.cache.js';
-import { compilePattern, type Pattern, type PatternOptions } from './pattern.compiler.js';
+import { compilePattern, isRegexPattern, type Pattern, type PatternOptions } from './pattern.compiler.js';
 import { PATTERN_FIELDS, type PatternField } from './template.parser.js';
 
 /** Substituted patterns kept compiled per ACL; bounds memory whatever clients send. */
@@ -49,6 +49,7 @@ export function compileAcl(rules: readonly AclRuleConfig[], path = 'acl', option
   rules.forEach((entry, index) => {
     const at = `${path}[${index}]`;
     warnAboutActions(entry.actions, at, warnings);
+    warnAboutUnanchored(entry.match, `${at}.match`, warnings);
     const before = issues.length;
     const conditions = compileMatch(entry.match, `${at}.match`, patterns, issues);
     if (conditions === null || issues.length > before) return;
@@ -70,6 +71,30 @@ function warnAboutActions(actions: readonly string[], at: string, warnings: stri
   }
   if (actions.includes('push') && !actions.includes('pull')) {
     warnings.push(`${at}: grants push without pull; the registry needs both for every upload`);
+  }
+}
+
+/**
+ * A regex matches anywhere in the value (Go's MatchString, which docker_auth uses, does the
+ * same): `/admin/` also matches `sysadmin` and `admin-readonly`. Legal, and sometimes meant, but
+ * on the two fields that name who and what, more often a rule that grants too much.
+ */
+function warnAboutUnanchored(match: AclMatchConfig, at: string, warnings: string[]): void {
+  for (const field of ['account', 'name'] as const) {
+    const raw = match[field];
+    if (raw === undefined || !isRegexPattern(raw)) continue;
+    const source = raw.slice(1, -1);
+    // A leading or trailing `.*`/`.+` reaches the edge anyway, and a prefix that ends in a
+    // slash (`/^tools\//`) is a namespace on purpose.
+    const start = source.startsWith('^') || /^\.[*+]/.test(source);
+    const end = /(?<!\\)\$$/.test(source) || /\.[*+]$/.test(source) || source.endsWith('/');
+    if (start && end) continue;
+    const core = source.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
+    const anchored = `/^${core.includes('|') ? `(?:${core})` : core}$/`;
+    const where = start ? ' at the end' : end ? ' at the start' : '';
+    warnings.push(
+      `${at}.${field}: the regex ${raw} is not anchored${where}, so it matches any ${field} that merely contains a match; write ${anchored} to match the whole ${field}`,
+    );
   }
 }
 

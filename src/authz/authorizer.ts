@@ -23,4 +23,6 @@ export interface Authorizer {
 export interface AuthorizerBuildContext {
   readonly baseDir: string;
   readonly name: string;
+  /** Start-up warnings for the log; authorizers fall back to process warnings. */
+  readonly warn?: (message: string) => void;
 }

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { pathTaken, replaceFile } from '../common/file-mode.js';
 import { generateKeyAndCertificate } from '../token/index.js';
 import { parseOptions, UsageError, type Command } from './command.js';
 
@@ -11,7 +10,8 @@ export const genKeyCommand: Command = {
 Writes a private key (PKCS#8 PEM, mode 0600) and a self-signed certificate for it. Put the key
 in token.keys[].key, the certificate in token.keys[].certificate, and give the registry the
 certificate as auth.token.rootcertbundle. Defaults: EC P-256 (ES256), CN "regauth", 365 days,
-key.pem and cert.pem in the current folder. Existing files are kept unless --force.`,
+key.pem and cert.pem in the current folder. Existing files are kept unless --force, which
+replaces them (a symbolic link is replaced, not followed) with mode 0600 for the key.`,
   async run(argv) {
     const { values } = parseOptions(argv, {
       type: { type: 'string', default: 'ec' },
@@ -32,11 +32,11 @@ key.pem and cert.pem in the current folder. Existing files are kept unless --for
     const days = Number(values.days);
     if (!Number.isInteger(days) || days < 1) throw new UsageError('--days must be a positive integer');
     for (const file of [values.key, values.cert]) {
-      if (existsSync(file) && !values.force) throw new UsageError(`${file} exists; use --force to overwrite`);
+      if (pathTaken(file) && !values.force) throw new UsageError(`${file} exists; use --force to overwrite`);
     }
     const pair = await generateKeyAndCertificate({ type, curve, bits, commonName: values.cn, days });
-    await writeFile(values.key, pair.keyPem, { mode: 0o600 });
-    await writeFile(values.cert, pair.certPem, { mode: 0o644 });
+    await replaceFile(values.key, pair.keyPem, 0o600);
+    await replaceFile(values.cert, pair.certPem, 0o644);
     process.stdout.write(`wrote ${values.key} (${type === 'ec' ? curve : `RSA ${bits}`}) and ${values.cert} (valid ${days} days)\n`);
     return 0;
   },

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './config-issue.js';
@@ -173,6 +173,42 @@ acl:
   });
 });
 
+describe('parseConfigText (start-up hygiene)', () => {
+  it.each([
+    ['a line break', 'a\\nb', 'U+000A'],
+    ['a control character', 'a\\u0007b', 'U+0007'],
+    ['a character outside Latin-1', 'auth \\u2603', 'U+2603'],
+  ])('refuses an issuer with %s, which no header can carry', (_case, issuer, code) => {
+    expect(issuesOf(nativeConfig().replace('issuer: test', `issuer: "${issuer}"`))).toEqual([
+      `token.issuer: contains ${code}, which cannot go into the WWW-Authenticate header; use printable characters`,
+    ]);
+  });
+
+  it('names the docker_auth key when the issuer of a docker_auth file is refused', () => {
+    expect(issuesOf(dockerAuthConfig().replace('"Acme auth"', '"Acme\\tauth"'))).toEqual([expect.stringMatching(/^token\.issuer: contains U\+0009/)]);
+  });
+
+  it('accepts an issuer with spaces, punctuation and Latin-1 letters', () => {
+    expect(issuesOf(nativeConfig().replace('issuer: test', 'issuer: "Société Auth (prod) #1"'))).toEqual([]);
+  });
+
+  it('warns when nothing can ever be granted', () => {
+    const sut = parseConfigText(`${nativeConfig()}\nacl:\n  - { match: { account: alice }, actions: [] }`, '/x/c.yml', {});
+    expect(sut.warnings).toContain('the config grants nothing: no acl rule gives an action and there is no authz backend, so every scope is refused');
+  });
+
+  it('does not warn about granting nothing when an authz backend decides', () => {
+    const sut = parseConfigText(`${nativeConfig()}\nauthz: [{ type: command, command: ./authz.sh }]`, '/x/c.yml', {});
+    expect(sut.warnings.filter((w) => w.includes('grants nothing'))).toEqual([]);
+  });
+
+  it('warns about a not_before in the future', () => {
+    const refresh = '  refresh: { secrets: [r.secret], not_before: "2999-01-01T00:00:00Z" }';
+    const sut = parseConfigText(nativeConfig().replace('  keys:', `${refresh}\n  keys:`), '/x/c.yml', {});
+    expect(sut.warnings).toContain('token.refresh.not_before (2999-01-01T00:00:00Z) is in the future: every refresh token issued until then is refused');
+  });
+});
+
 describe('parseConfigText (secret references)', () => {
   it('substitutes ${env:NAME}', () => {
     const sut = parseConfigText(nativeConfig().replace('issuer: test', 'issuer: "${env:ISSUER}"'), '/x/c.yml', { ISSUER: 'from-env' });
@@ -188,6 +224,15 @@ describe('parseConfigText (secret references)', () => {
     writeFileSync(join(dir, 'issuer.txt'), 'from-file\n');
     const sut = parseConfigText(nativeConfig().replace('issuer: test', 'issuer: "${file:issuer.txt}"'), join(dir, 'c.yml'), {});
     expect(sut.config.token.issuer).toBe('from-file');
+  });
+
+  it('warns when a referenced secret file can be read by others, naming the reference and where it is used', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regauth-cfg-'));
+    writeFileSync(join(dir, 'token.txt'), 'callback-token-value\n', { mode: 0o644 });
+    chmodSync(join(dir, 'token.txt'), 0o644);
+    const sut = parseConfigText(nativeConfig().replace('issuer: test', 'issuer: "${file:token.txt}"'), join(dir, 'c.yml'), {});
+    const warning = sut.warnings.find((w) => w.includes('token.txt'));
+    expect(warning).toBe('${file:token.txt} in token.issuer can be accessed by its group and everyone (mode 0644): it holds a secret, chmod 600 it');
   });
 
   it('leaves ACL placeholders alone', () => {

@@ -57,13 +57,13 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   }
 
   const parsed = configSchema.safeParse(native);
-  const warnings: string[] = [...yamlWarnings];
+  const warnings: string[] = [...yamlWarnings, ...refs.warnings];
   if (!parsed.success) {
     issues.push(...fromZodIssues(parsed.error.issues).map((i) => ({ ...i, path: toSourcePath(i.path, pathMap) })));
     throw new ConfigError(file, dedupe(issues));
   }
   const compiled = compileAcl(parsed.data.acl, 'acl', aclOptions(format));
-  issues.push(...compiled.issues, ...semanticIssues(parsed.data, warnings));
+  issues.push(...compiled.issues, ...semanticIssues(parsed.data, warnings).map((i) => ({ ...i, path: toSourcePath(i.path, pathMap) })));
   warnings.push(...compiled.warnings);
   if (issues.length > 0) throw new ConfigError(file, dedupe(issues));
   // The compiled ACL keeps a cache of substituted patterns, so it is frozen shallowly.
@@ -134,6 +134,16 @@ function semanticIssues(config: RegauthConfig, warnings: string[]): ConfigIssue[
   const notBefore = config.token.refresh?.not_before;
   if (notBefore !== undefined && Date.parse(notBefore) > Date.now()) {
     warnings.push(`token.refresh.not_before (${notBefore}) is in the future: every refresh token issued until then is refused`);
+  }
+  // The issuer is the realm of every 401 challenge: a character a header cannot carry would turn
+  // each refusal into a server error (docs/security.md rule 21).
+  const badChar = [...config.token.issuer].find((c) => c < ' ' || (c > '~' && c < '\u00a0') || c > '\u00ff');
+  if (badChar !== undefined) {
+    const code = `U+${badChar.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    issues.push({ path: 'token.issuer', message: `contains ${code}, which cannot go into the WWW-Authenticate header; use printable characters` });
+  }
+  if (config.acl.every((rule) => rule.actions.length === 0) && config.authz.length === 0) {
+    warnings.push('the config grants nothing: no acl rule gives an action and there is no authz backend, so every scope is refused');
   }
   if (config.token.expiration > 3600) {
     warnings.push(`token.expiration is ${config.token.expiration}s; registry tokens are usually kept under an hour`);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigIssue } from './config-issue.js';
 import { formatPath } from './config-issue.js';
+import { looseSecretFileWarning } from '../common/file-mode.js';
 
 const REF = /\$\{(env|file):([^}]+)\}/g;
 
@@ -18,8 +19,11 @@ export function resolveSecretRefs(
 ): {
   value: unknown;
   issues: ConfigIssue[];
+  /** Secret files that group or others may read. */
+  warnings: string[];
 } {
   const issues: ConfigIssue[] = [];
+  const warnings = new Set<string>();
   const walk = (node: unknown, path: PropertyKey[]): unknown => {
     if (typeof node === 'string') return node.includes('${') ? substitute(node, path) : node;
     if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
@@ -38,11 +42,15 @@ export function resolveSecretRefs(
         return value ?? '';
       }
       try {
-        return readFileSync(resolve(baseDir, ref), 'utf8').replace(/\r?\n$/, '');
+        const text = readFileSync(resolve(baseDir, ref), 'utf8').replace(/\r?\n$/, '');
+        const loose = looseSecretFileWarning(resolve(baseDir, ref), `\${file:${ref}} in ${formatPath(path)}`);
+        if (loose) warnings.add(loose);
+        return text;
       } catch (err) {
         issues.push({ path: formatPath(path), message: `cannot read ${ref}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
         return '';
       }
     });
-  return { value: walk(raw, []), issues };
+  const value = walk(raw, []);
+  return { value, issues, warnings: [...warnings] };
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { CompiledAcl } from '../acl/index.js';
 import { addressList } from '../common/address-list.js';
 import { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
+import { looseSecretFileWarning } from '../common/file-mode.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
 import type { Provider } from '../authn/provider.js';
 import { authorizerName, createAuthorizer } from '../authz/authorizer-registry.js';
@@ -94,7 +95,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
       providers.push(created);
     }
     for (const [index, authorizerConfig] of config.authz.entries()) {
-      const created = await createAuthorizer(authorizerConfig, { baseDir, name: authorizerName(authorizerConfig, index) }).catch((err: unknown) => {
+      const created = await createAuthorizer(authorizerConfig, { baseDir, name: authorizerName(authorizerConfig, index), warn }).catch((err: unknown) => {
         throw setupError(`authz[${index}]`, err);
       });
       authorizers.push(created);
@@ -115,12 +116,22 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
     passwordHashing,
     trustedProxy: addressList(config.server.trusted_proxies),
     generated: Object.freeze(generated),
-    warnings: Object.freeze([...source.warnings, ...keys.warnings, ...backendWarnings]),
+    warnings: Object.freeze([...source.warnings, ...keys.warnings, ...secretFileWarnings(config, at), ...backendWarnings]),
   });
 }
 
 export async function closeSnapshot(snapshot: Snapshot): Promise<void> {
   await Promise.allSettled([...snapshot.providers, ...snapshot.authorizers].map(async (p) => p.close?.()));
+}
+
+/** The files of the config itself that hold secrets; backends check their own (bind password, TLS keys). */
+function secretFileWarnings(config: RegauthConfig, at: (p: string) => string): string[] {
+  const files = [
+    ...config.token.keys.map((k, i) => [`token.keys[${i}].key`, k.key] as const),
+    ...(config.token.refresh?.secrets ?? []).map((f, i) => [`token.refresh.secrets[${i}]`, f] as const),
+    ...(config.server.key === undefined ? [] : [['server.key', config.server.key] as const]),
+  ];
+  return files.flatMap(([key, file]) => looseSecretFileWarning(at(file), `${key} (${file})`) ?? []);
 }
 
 async function readSecret(file: string): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
@@ -80,6 +80,46 @@ describe('regauth CLI', () => {
     const verify = spawnSync('openssl', ['verify', '-CAfile', cert, cert], { encoding: 'utf8' });
     expect(verify.stdout).toContain('OK');
     expect(readFileSync(key, 'utf8')).toContain('BEGIN PRIVATE KEY');
+  });
+
+  it('gen-key --force replaces a group-readable key with a 0600 one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regauth-cli-'));
+    const key = join(dir, 'k.pem');
+    writeFileSync(key, 'old key', { mode: 0o644 });
+    chmodSync(key, 0o644);
+
+    expect(regauth(['gen-key', '--key', key, '--cert', join(dir, 'c.pem')]).code).toBe(2);
+    expect(regauth(['gen-key', '--force', '--key', key, '--cert', join(dir, 'c.pem')]).code).toBe(0);
+
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(readFileSync(key, 'utf8')).toContain('BEGIN PRIVATE KEY');
+  });
+
+  it('gen-key --force replaces a symbolic link instead of writing the key where it points', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regauth-cli-'));
+    const elsewhere = join(dir, 'elsewhere.txt');
+    writeFileSync(elsewhere, 'not a key', { mode: 0o644 });
+    const key = join(dir, 'k.pem');
+    symlinkSync(elsewhere, key);
+
+    expect(regauth(['gen-key', '--force', '--key', key, '--cert', join(dir, 'c.pem')]).code).toBe(0);
+
+    expect(lstatSync(key).isSymbolicLink()).toBe(false);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(readFileSync(elsewhere, 'utf8')).toBe('not a key');
+    expect(readdirSync(dir).sort()).toEqual(['c.pem', 'elsewhere.txt', 'k.pem']);
+  });
+
+  it('gen-key without --force refuses a path taken by a dangling symbolic link', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regauth-cli-'));
+    const key = join(dir, 'k.pem');
+    symlinkSync(join(dir, 'nowhere.pem'), key);
+
+    const sut = regauth(['gen-key', '--key', key, '--cert', join(dir, 'c.pem')]);
+
+    expect(sut.code).toBe(2);
+    expect(sut.stderr).toContain('exists; use --force');
+    expect(existsSync(join(dir, 'nowhere.pem'))).toBe(false);
   });
 
   it('registry-config writes the bundle and prints the auth.token section', () => {

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommandError } from '../../src/backends/command/command-error.js';
@@ -29,6 +30,22 @@ describe('command provider: misbehaving commands', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     // afterEach checks that the script and its background sleep, which ignores SIGTERM too, are
     // gone once the grace period is over: only a SIGKILL to the whole group does that.
+  });
+
+  it('still SIGKILLs the group after the grace period when the wall clock steps back meanwhile', async () => {
+    const realNow = Date.now.bind(Date);
+    let steps = 0;
+    // Every reading of the wall clock is an hour earlier than the one before.
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000 * ++steps);
+    try {
+      const sut = await buildSut({ command: script('hang-ignoring-term.sh'), timeout: '300ms' });
+      expect(await rejection(sut.authenticate('alice', new Secret(alicePassword), ctx()))).toMatchObject({ code: 'timeout' });
+      const until = performance.now() + 3000;
+      while (pids.leftovers().length > 0 && performance.now() < until) await pause(50);
+      expect(pids.leftovers()).toEqual([]);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('answers as soon as the command exits although a grandchild still holds its stdout, and kills the grandchild', async () => {

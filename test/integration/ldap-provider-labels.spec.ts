@@ -1,5 +1,6 @@
 import { allow, ctx, describeLdapProviders } from '../support/ldap-provider.fixture.js';
-import { GROUPS_BASE, PEOPLE, PEOPLE_BASE, TWIN } from '../support/slapd-directory.js';
+import { LABEL_LIMITS } from '../../src/common/labels.js';
+import { GROUPS_BASE, PEOPLE, PEOPLE_BASE, SUFFIX, TWIN } from '../support/slapd-directory.js';
 import { setTestFileTimeout } from '../support/test-timeout.js';
 
 /** The LDAP provider against a real slapd: labels from attributes and group searches, lookups for refresh tokens. */
@@ -54,6 +55,27 @@ describeLdapProviders('LDAP provider against slapd', (ldap) => {
       });
       const result = await login(sut, 'bob', bob.password);
       expect(result.kind === 'allow' && [...result.labels.groups].sort()).toEqual(['Developers', 'builders', 'readers']);
+    });
+
+    it('refuses (503) a user in more groups than labels may hold, rather than cutting the list', async () => {
+      const base = `ou=many-groups,${SUFFIX}`;
+      const names = Array.from({ length: LABEL_LIMITS.valuesPerKey + 1 }, (_, i) => `g${i}`);
+      const inBatches = async (work: (name: string) => Promise<void>): Promise<void> => {
+        for (let i = 0; i < names.length; i += 64) await Promise.all(names.slice(i, i + 64).map(work));
+      };
+      await ldap.slapd.asAdmin(async (c) => {
+        await c.add(base, { objectClass: ['organizationalUnit'], ou: 'many-groups' });
+        await inBatches((cn) => c.add(`cn=${cn},${base}`, { objectClass: ['groupOfNames'], cn, member: [carol.dn] }));
+      });
+      try {
+        const sut = await buildSut({ group_search: { base, filter: '(member=${dn})', attribute: 'cn', label: 'groups' } });
+        await expect(login(sut, 'carol', carol.password)).rejects.toMatchObject({ code: 'too_many_values' });
+      } finally {
+        await ldap.slapd.asAdmin(async (c) => {
+          await inBatches((cn) => c.del(`cn=${cn},${base}`));
+          await c.del(base);
+        });
+      }
     });
 
     it('does not search groups for a wrong password', async () => {

@@ -39,12 +39,20 @@ describe('plugin contract at run time', () => {
     expect(await rejection(sut.authenticate('alice', new Secret('pw'), ctx()))).toMatchObject({ code: 'bad_result' });
   });
 
-  it('sanitises labels a plugin returns', async () => {
+  it('drops prototype-polluting label names a plugin returns', async () => {
     const sut = await provider({
-      module: `./${writeModule('export function createProvider() { return { async authenticate() { return { kind: "allow", labels: JSON.parse(\'{"__proto__": ["x"], "g": ["a", 1]}\') }; } }; }')}`,
+      module: `./${writeModule('export function createProvider() { return { async authenticate() { return { kind: "allow", labels: JSON.parse(\'{"__proto__": ["x"], "g": ["a"]}\') }; } }; }')}`,
     });
     const result = await sut.authenticate('alice', new Secret('pw'), ctx());
     expect(result.kind === 'allow' && { ...result.labels }).toEqual({ g: ['a'] });
+  });
+
+  it('fails (503) on a label value that is not a string instead of dropping it', async () => {
+    const sut = await provider({
+      module: `./${writeModule('export function createProvider() { return { async authenticate() { return { kind: "allow", labels: { blocked: [true] } }; } }; }')}`,
+    });
+    const err = await rejection(sut.authenticate('alice', new Secret('pw'), ctx()));
+    expect(err).toMatchObject({ code: 'bad_result', message: expect.stringContaining('label "blocked" has a value that is not a string') });
   });
 
   it('gives up on a plugin call that never settles, at its deadline', async () => {

@@ -25,7 +25,9 @@ export type LdapErrorCode =
   /** `account_attribute` is configured but the user's entry has no value for it. */
   | 'account_attribute_missing'
   /** The entry has several values of `account_attribute`, or one no account name may have. */
-  | 'account_attribute_invalid';
+  | 'account_attribute_invalid'
+  /** The user has more groups or label values than labels may hold: refused rather than cut. */
+  | 'too_many_values';
 
 export class LdapError extends Error {
   constructor(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ldapProviderSchema } from './ldap.schema.js';
@@ -47,11 +47,18 @@ describe('resolveLdapSettings', () => {
 
   it('reads the CA and the password file relative to the config folder, trimming the password', async () => {
     writeFileSync(join(dir, 'ca.pem'), CA_PEM);
-    writeFileSync(join(dir, 'pw'), '  s3cret pw \n');
+    writeFileSync(join(dir, 'pw'), '  s3cret pw \n', { mode: 0o600 });
     const sut = await resolveLdapSettings(config({ ...service, ca_certificate: 'ca.pem', bind_password_file: 'pw' }), dir, 'corp');
     expect(sut.tls).toEqual({ ca: CA_PEM, rejectUnauthorized: true, minVersion: 'TLSv1.2' });
     expect(sut.mode).toEqual({ kind: 'service', bindDn: 'cn=reader,dc=example,dc=org', password: 's3cret pw' });
     expect(sut.warnings).toEqual([]);
+  });
+
+  it('warns when the password file can be read by others, without revealing the password', async () => {
+    writeFileSync(join(dir, 'pw'), 's3cret pw\n');
+    chmodSync(join(dir, 'pw'), 0o640);
+    const sut = await resolveLdapSettings(config({ ...service, bind_password_file: 'pw' }), dir, 'corp');
+    expect(sut.warnings).toEqual(['LDAP provider corp: bind_password_file (pw) can be accessed by its group (mode 0640): it holds a secret, chmod 600 it']);
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { looseSecretFileWarning } from '../../common/file-mode.js';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
@@ -86,6 +87,11 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
     if (config.bind_password_file) {
       // docker_auth trims the file (strings.TrimSpace); editors and `echo` add a newline.
       password = (await readKeyFile('bind_password_file', config.bind_password_file)).trim();
+      const loose = looseSecretFileWarning(
+        resolve(baseDir, config.bind_password_file),
+        `LDAP provider ${providerName}: bind_password_file (${config.bind_password_file})`,
+      );
+      if (loose) warnings.push(loose);
     }
     const bindDn = config.bind_dn || null;
     if (bindDn !== null && password === '') {

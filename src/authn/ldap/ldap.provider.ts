@@ -1,6 +1,6 @@
-import type { Entry } from 'ldapts';
+import { SizeLimitExceededError, type Entry } from 'ldapts';
 import type { Secret } from '../../common/secret.js';
-import { LABEL_LIMITS } from '../../common/labels.js';
+import { LABEL_LIMITS, LabelError } from '../../common/labels.js';
 import { ConcurrencyLimiter } from '../../common/concurrency-limiter.js';
 import type { AuthResult, Provider, ProviderBuildContext } from '../provider.js';
 import type { RequestContext } from '../../common/request-context.js';
@@ -146,13 +146,26 @@ class LdapFlow {
     const extra: Record<string, string[]> = {};
     if (group) {
       const filter = group.filter.render({ dn: entry.dn, account: account ?? user }, escapeFilterValue);
-      const groups = await withConnection((conn) => this.#search(conn, group.base, filter, [group.attribute], LABEL_LIMITS.valuesPerKey, signal));
+      // No client size limit: with one, ldapts hands back a result cut by either side's limit as if
+      // it were complete. Without, a directory-side limit is an error (too_many_values) and ours
+      // is checked on the full list, so groups are never silently cut.
+      const limit = LABEL_LIMITS.valuesPerKey;
+      const groups = await withConnection((conn) => this.#search(conn, group.base, filter, [group.attribute], 0, signal));
+      if (groups.length > limit) {
+        throw new LdapError('too_many_values', `group search under ${group.base} found more than ${limit} groups; labels are refused rather than cut`);
+      }
       extra[group.label] = labelValues(
         groups.flatMap((g) => attributeValues(g, group.attribute)),
         group,
       );
     }
-    const labels = buildLabels(entry, this.s.labels, extra);
+    let labels;
+    try {
+      labels = buildLabels(entry, this.s.labels, extra);
+    } catch (err) {
+      if (!(err instanceof LabelError)) throw err;
+      throw new LdapError('too_many_values', `labels of ${entry.dn}: ${err.message}`);
+    }
     return account === null ? { kind: 'allow', labels } : { kind: 'allow', labels, account };
   }
 
@@ -166,6 +179,9 @@ class LdapFlow {
       );
       return result.searchEntries;
     } catch (err) {
+      if (err instanceof SizeLimitExceededError) {
+        throw new LdapError('too_many_values', `search under ${base} on ${conn.target.label} reached the directory's size limit; refused rather than cut`);
+      }
       throw asFailure(err, 'search_failed', `search under ${base} on ${conn.target.label} failed`);
     }
   }

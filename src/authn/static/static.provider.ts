@@ -7,6 +7,9 @@ import type { Secret } from '../../common/secret.js';
 import type { AuthResult, Provider, ProviderBuildContext } from '../provider.js';
 import type { StaticProviderConfig } from './static.schema.js';
 
+/** OWASP's floor for bcrypt; below it, a leaked config's hashes fall to a GPU quickly. */
+const MIN_RECOMMENDED_COST = 10;
+
 /** bcrypt reads at most 72 bytes; a longer password would be checked by its prefix only. */
 export const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
@@ -46,6 +49,14 @@ export async function createStaticProvider(config: StaticProviderConfig, ctx: Pr
   // Unknown users are compared against a hash of the same cost as real ones, so response time
   // does not tell an attacker which names exist (docs/security.md rule 5).
   const costs = [...users.values()].flatMap((u) => (u.hash ? [costOf(u.hash)] : []));
+  const cheap = [...users].flatMap(([name, u]) => (u.hash && costOf(u.hash) < MIN_RECOMMENDED_COST ? [name] : []));
+  if (cheap.length > 0) {
+    const warn = ctx.warn ?? ((message: string) => process.emitWarning(message, { code: 'REGAUTH_STATIC' }));
+    const listed = cheap.length > 5 ? `${cheap.slice(0, 5).join(', ')} and ${cheap.length - 5} more` : cheap.join(', ');
+    warn(
+      `static provider ${ctx.name}: bcrypt cost below ${MIN_RECOMMENDED_COST} for ${listed}; such hashes are cheap to brute-force if the config leaks (regauth hash-password uses ${MIN_RECOMMENDED_COST} by default)`,
+    );
+  }
   const dummyHash = await bcrypt.hash('regauth-dummy-password', costs.length ? Math.max(...costs) : 10);
 
   // Every compare, real or dummy, waits for a slot of the config-wide bound and never starts once

@@ -1,4 +1,4 @@
-import { EMPTY_LABELS, toLabels, type Labels } from '../../common/labels.js';
+import { EMPTY_LABELS, LabelError, toLabels, type Labels } from '../../common/labels.js';
 import type { Secret } from '../../common/secret.js';
 import type { AuthResult, Provider, ProviderBuildContext } from '../../authn/provider.js';
 import type { RequestContext } from '../../common/request-context.js';
@@ -52,7 +52,12 @@ export function parseAllowOutput(stdout: Buffer, shown: string): Labels {
   if (!isPlainObject(labels) || !Object.values(labels).every(isLabelValue)) {
     throw new CommandError('bad_output', shown, 'exit 0 with "labels" that is not a map of name to string list');
   }
-  return toLabels(labels);
+  try {
+    return toLabels(labels);
+  } catch (err) {
+    if (err instanceof LabelError) throw new CommandError('bad_output', shown, `exit 0 with labels refused: ${err.message}`);
+    throw err;
+  }
 }
 
 function isLabelValue(v: unknown): boolean {

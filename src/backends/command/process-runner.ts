@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import crossSpawn from 'cross-spawn';
+import { performance } from 'node:perf_hooks';
 import { CommandError } from './command-error.js';
 
 /** Everything needed to start one command, fixed at load: no request data reaches argv or env. */
@@ -104,10 +105,11 @@ export function runProcess(spec: ProcessSpec, input: string, signal?: AbortSigna
       maybeDone();
     };
     if (!signalGroup('SIGTERM')) return gone();
-    const killAt = Date.now() + spec.killGraceMs;
+    // Monotonic: a wall-clock step back must not keep a process alive past its grace period.
+    const killAt = performance.now() + spec.killGraceMs;
     const poll = (): void => {
       if (!signalGroup(0)) return gone();
-      if (Date.now() < killAt) return after(GROUP_POLL_MS, poll);
+      if (performance.now() < killAt) return after(GROUP_POLL_MS, poll);
       signalGroup('SIGKILL');
       gone();
     };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { looseSecretFileWarning } from '../../common/file-mode.js';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { resolve } from 'node:path';
@@ -21,9 +22,19 @@ export interface CallbackClient {
  * HTTP(S)_PROXY from the environment and reads at most `max_response` bytes (docs/security.md rule 16).
  * Credentials travel in the POST body only.
  */
-export function createCallbackClient(options: HttpCallbackOptions, baseDir: string): CallbackClient {
+export function createCallbackClient(options: HttpCallbackOptions, baseDir: string, warn: (message: string) => void): CallbackClient {
   const url = new URL(options.url);
   const endpoint = `${url.origin}${url.pathname}`;
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    // Loopback is exempt: a sidecar on the same host is reached without crossing a network.
+    warn(
+      `callback ${endpoint} is plain http: what it is sent (passwords, for an authn callback) and what it answers cross the network unencrypted; use https://`,
+    );
+  }
+  if (options.tls?.key !== undefined) {
+    const loose = looseSecretFileWarning(resolve(baseDir, options.tls.key), `callback ${endpoint} tls.key (${options.tls.key})`);
+    if (loose) warn(loose);
+  }
   const readPem = (file: string | undefined, key: string): Buffer | undefined => {
     if (file === undefined) return undefined;
     try {
@@ -113,4 +124,9 @@ function networkDetail(err: AxiosError): string {
   const cause: NodeJS.ErrnoException | undefined = err.cause;
   const reason = cause?.code ?? cause?.message;
   return reason && reason !== err.code ? ` (${reason})` : '';
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

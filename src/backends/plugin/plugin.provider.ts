@@ -1,4 +1,4 @@
-import { toLabels } from '../../common/labels.js';
+import { LabelError, toLabels } from '../../common/labels.js';
 import type { Secret } from '../../common/secret.js';
 import type { AuthResult, Provider, ProviderBuildContext } from '../../authn/provider.js';
 import type { RequestContext } from '../../common/request-context.js';
@@ -28,10 +28,17 @@ function checkResult(result: unknown, spec: string): AuthResult {
   const kind = (result as { kind?: unknown } | null)?.kind;
   if (kind === 'deny' || kind === 'no_match') return { kind };
   if (kind === 'allow') {
-    const { labels, account } = result as { labels?: unknown; account?: unknown };
-    if (account === undefined) return { kind, labels: toLabels(labels ?? {}) };
+    const { labels: raw, account } = result as { labels?: unknown; account?: unknown };
+    let labels;
+    try {
+      labels = toLabels(raw);
+    } catch (err) {
+      if (err instanceof LabelError) throw new PluginError('bad_result', spec, `authenticate() returned labels that are refused: ${err.message}`);
+      throw err;
+    }
+    if (account === undefined) return { kind, labels };
     if (typeof account === 'string' && account.length > 0 && account.length <= 256 && !/\p{Cc}/u.test(account)) {
-      return { kind, labels: toLabels(labels ?? {}), account };
+      return { kind, labels, account };
     }
     throw new PluginError('bad_result', spec, 'authenticate() returned an invalid account');
   }
