@@ -4,10 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import { ConfigReloader } from '../config/config-reloader.js';
 import { SnapshotStore } from '../config/snapshot-store.js';
+import { flushWithin } from '../observability/log-output.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
 
 /** Signals that stop the server; Nest drains HTTP, runs the shutdown hooks, then exits 0. */
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'];
+/** How long the exit waits for buffered log lines. */
+const LOG_FLUSH_LIMIT_MS = 2000;
 
 /**
  * The one owner of process signals. Only `regauth serve` calls `ownSignals`: an app embedded in a
@@ -65,10 +68,11 @@ export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown
     this.#drainLimit.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     clearTimeout(this.#drainLimit);
     process.removeListener('SIGHUP', this.#onHangup);
-    this.logger.flush();
+    // The last lines should reach the log, but a stdout nobody reads must not hold the exit.
+    await flushWithin((cb) => this.logger.flush(cb), LOG_FLUSH_LIMIT_MS);
   }
 
   private hangup(): void {

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { stdoutLogOutput } from './log-output.js';
 
 export type { Logger };
 
@@ -39,6 +40,6 @@ export function createLogger(level: LogLevel = 'info', destination?: NodeJS.Writ
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ fd: 1, sync: false }),
+    destination ?? stdoutLogOutput(),
   );
 }

@@ -1,0 +1,57 @@
+/** Log bytes held while stdout is slower than the server; past it, new lines are dropped. */
+export const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+
+/** What pino writes to; `flush` is what pino's own flush calls. */
+export interface LogOutput {
+  write(line: string): boolean;
+  flush(cb: (err?: Error) => void): void;
+  /** Lines dropped because the buffer was full or stdout failed. */
+  dropped(): number;
+}
+
+/**
+ * Where log lines go: process.stdout, with a bounded buffer in front of it so a request never
+ * waits for the log. A pipe or socket (containers, journald, a log shipper) is written without
+ * blocking, and when its reader falls behind, lines past the bound are dropped and counted; a
+ * file (disk full) or /dev/full fails the write, which turns the log off (and counts) instead of
+ * throwing or retrying. pino's own fd destination (sonic-boom) did neither: on /dev/full it
+ * retried for ever in a synchronous flush at exit, and with a pipe nobody read its write blocked
+ * a thread-pool thread that the exit then waited for, so the server could not stop.
+ * docs/security.md rule 22.
+ */
+export function stdoutLogOutput(out: NodeJS.WriteStream & { writableLength: number } = process.stdout): LogOutput {
+  let dropped = 0;
+  let broken = false;
+  out.on('error', () => {
+    // EPIPE, ENOSPC, EIO: the stream is destroyed; nothing after this line can be delivered.
+    broken = true;
+  });
+  return {
+    write(line) {
+      if (broken || out.writableLength > MAX_BUFFERED_LOG_BYTES) {
+        dropped++;
+        return true;
+      }
+      out.write(line);
+      // Backpressure is handled here (the bound above), not by pino: always accept the line.
+      return true;
+    },
+    flush(cb) {
+      if (broken || out.writableLength === 0) return cb();
+      out.once('drain', () => cb());
+    },
+    dropped: () => dropped,
+  };
+}
+
+/** Waits for buffered lines to reach their destination, but never longer than `ms`. */
+export function flushWithin(flush: (cb: (err?: Error) => void) => void, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
