@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { loadConfigFile, type LoadedConfig } from './config/config-loader.js';
 import { ConfigReloader } from './config/config-reloader.js';
@@ -11,6 +12,7 @@ import { splitAddr } from './config/listen-addr.js';
 import { buildSnapshot, closeSnapshot, type Snapshot } from './config/snapshot.js';
 import { SnapshotStore } from './config/snapshot-store.js';
 import { LOGGER, type Logger, type LogLevel } from './observability/logger.js';
+import { refusalResponse, sendRefusal } from './http/refusal-table.js';
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:5001 (path_prefix not included). */
@@ -63,6 +65,10 @@ export function createAdapter(loaded: LoadedConfig): FastifyAdapter {
     routerOptions: { ignoreTrailingSlash: true },
     // HEAD on /auth would run the whole grant (bcrypt, signing) and throw the token away.
     exposeHeadRoutes: false,
+    // Errors Fastify's router raises before Nest sees the request (a path that is not valid
+    // percent-encoding): the same JSON shape as every other refusal, without echoing the URL.
+    frameworkErrors: (_err: Error, _req: FastifyRequest, reply: FastifyReply) =>
+      sendRefusal(reply, refusalResponse({ code: 'malformed' }, loaded.config.token.issuer)),
     ...(https ? { https } : {}),
   });
 }
