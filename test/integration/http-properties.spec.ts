@@ -98,7 +98,7 @@ acl:
   );
   const junkHeaders = fc.dictionary(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), fc.stringMatching(/^[\x20-\x7e]{0,60}$/), { maxKeys: 4 });
   /** Header values inject() can put on the wire: no CR, LF or NUL. */
-  const headerSafe = (value: string): boolean => !/[\r\n\0]/.test(value) && !/[^\x00-\xff]/.test(value);
+  const headerSafe = (value: string): boolean => [...value].every((c) => c !== '\r' && c !== '\n' && c !== '\0' && c.charCodeAt(0) <= 0xff);
 
   it('GET /auth with any query and credentials: 200, 400 or 401, never more', async () => {
     await fc.assert(
@@ -120,7 +120,7 @@ acl:
           ['service', 'registry'],
           ...scopes.map(([name, actions]): [string, string] => ['scope', `repository:${name}:${actions}`]),
         ]);
-        const answer = await send('GET', `/auth?${q}`, { ...extra, authorization: basic('alice', PASSWORD) });
+        const answer = await send('GET', `/auth?${q.toString()}`, { ...extra, authorization: basic('alice', PASSWORD) });
         inShape(answer);
         expect(answer.status).toBe(200);
       }),
