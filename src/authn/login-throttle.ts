@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { performance } from 'node:perf_hooks';
 import type { ThrottleConfig } from '../config/config.schema.js';
 
 /** The throttle's answer before any provider work: go on, or refuse for this many seconds. */
@@ -13,7 +14,8 @@ export type ThrottleCheck = { readonly allowed: true } | { readonly allowed: fal
  * and backend errors never count. IPv6 clients are counted per /64, which one host usually owns.
  *
  * The counters live in this process and survive reloads; they start again only when the
- * throttle settings themselves change.
+ * throttle settings themselves change. Memory is bounded by `max_tracked` keys per limiter: an
+ * attacker with many addresses cannot grow it without end (docs/security.md rule 7).
  */
 @Injectable()
 export class LoginThrottle {
@@ -22,6 +24,8 @@ export class LoginThrottle {
   #settings = '';
   #byIp: RateLimiterMemory | null = null;
   #byAccount: RateLimiterMemory | null = null;
+  #ipKeys: KeyBudget | null = null;
+  #accountKeys: KeyBudget | null = null;
 
   async check(config: ThrottleConfig, ip: string | null, account: string): Promise<ThrottleCheck> {
     if (!this.#use(config)) return { allowed: true };
@@ -32,18 +36,25 @@ export class LoginThrottle {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
   }
 
+  /** How many addresses and accounts have a counter now (for metrics, and to check the bound). */
+  tracked(): { readonly addresses: number; readonly accounts: number } {
+    return { addresses: this.#ipKeys?.size ?? 0, accounts: this.#accountKeys?.size ?? 0 };
+  }
+
   async failure(config: ThrottleConfig, ip: string | null, account: string): Promise<void> {
     if (!this.#use(config)) return;
-    await Promise.all([this.#count(this.#byIp!, ipKey(ip), config), this.#count(this.#byAccount!, account, config)]);
+    await Promise.all([this.#count(this.#byIp!, this.#ipKeys!, ipKey(ip), config), this.#count(this.#byAccount!, this.#accountKeys!, account, config)]);
   }
 
   async success(config: ThrottleConfig, account: string): Promise<void> {
     if (!this.#use(config)) return;
     await this.#byAccount!.delete(account);
+    this.#accountKeys!.forget(account);
   }
 
   /** penalty() never rejects; reaching the limit turns the window into a block of its own length. */
-  async #count(limiter: RateLimiterMemory, key: string, config: ThrottleConfig): Promise<void> {
+  async #count(limiter: RateLimiterMemory, budget: KeyBudget, key: string, config: ThrottleConfig): Promise<void> {
+    if (!budget.admit(key, performance.now() + Math.max(config.window, config.block))) return;
     const res = await limiter.penalty(key, 1);
     if (res.consumedPoints >= config.max_failures) await limiter.block(key, seconds(config.block));
   }
@@ -58,9 +69,50 @@ export class LoginThrottle {
       const options = { points: config.max_failures, duration: seconds(config.window) };
       this.#byIp = new RateLimiterMemory({ ...options, keyPrefix: 'ip' });
       this.#byAccount = new RateLimiterMemory({ ...options, keyPrefix: 'account' });
+      this.#ipKeys = new KeyBudget(config.max_tracked);
+      this.#accountKeys = new KeyBudget(config.max_tracked);
       this.#settings = settings;
     }
     return true;
+  }
+}
+
+/**
+ * Which keys may have a counter: at most `max` at once, each until its counter can have expired.
+ * The memory store has no size bound of its own. When it is full and nothing has expired, a new
+ * key goes uncounted (the other limiter, and the bounded password hashing, still apply) rather
+ * than evicting a key that may be close to its block.
+ */
+export class KeyBudget {
+  readonly #until = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  get size(): number {
+    return this.#until.size;
+  }
+
+  admit(key: string, until: number, now = performance.now()): boolean {
+    if (this.#until.has(key) || this.#until.size < this.max || this.#prune(now)) {
+      // Re-inserting keeps the map in expiry order (every key gets the same lifetime).
+      this.#until.delete(key);
+      this.#until.set(key, until);
+      return true;
+    }
+    return false;
+  }
+
+  forget(key: string): void {
+    this.#until.delete(key);
+  }
+
+  /** Drops expired keys, oldest first; true when there is room again. */
+  #prune(now: number): boolean {
+    for (const [key, until] of this.#until) {
+      if (until > now) break;
+      this.#until.delete(key);
+    }
+    return this.#until.size < this.max;
   }
 }
 

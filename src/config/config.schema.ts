@@ -112,6 +112,13 @@ export const throttleSchema = z
     max_failures: z.number().int().min(1).max(100_000).default(30).describe('Failed logins allowed per window, per client address and per account'),
     window: duration.prefault('3m').describe('The window failures are counted in'),
     block: duration.prefault('3m').describe('How long an address or account is refused once it reached max_failures'),
+    max_tracked: z
+      .number()
+      .int()
+      .min(100)
+      .max(10_000_000)
+      .default(100_000)
+      .describe('Addresses, and accounts, counted at most at once; past it, new ones are not counted until old counts expire'),
   })
   .prefault({})
   .describe('Failed-login throttling: 429 + Retry-After before any provider runs');
