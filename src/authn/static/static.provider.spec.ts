@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import bcrypt from 'bcrypt';
 import { ConcurrencyLimiter, OverloadedError } from '../../common/concurrency-limiter.js';
 import { Secret } from '../../common/secret.js';
@@ -24,6 +25,18 @@ describe('static provider', () => {
     const sut = await buildSut({ alice: { password: aliceHash, labels: { group: ['dev', 'ops'] } } });
     const result = await sut.authenticate('alice', new Secret(alicePassword), ctx);
     expect(result).toEqual({ kind: 'allow', labels: { group: ['dev', 'ops'] }, credential: expect.any(String) });
+  });
+
+  it("compares an unknown user's password against a hash of the highest cost among the users", async () => {
+    const sut = await buildSut({ cheap: { password: aliceHash }, dear: { password: bcrypt.hashSync('x', 6) } });
+    const compare = jest.spyOn(bcrypt, 'compare');
+    try {
+      await sut.authenticate('nobody', new Secret('guess'), ctx);
+      expect(compare).toHaveBeenCalledTimes(1);
+      expect(String(compare.mock.calls[0][1])).toMatch(/^\$2[ab]\$06\$/);
+    } finally {
+      compare.mockRestore();
+    }
   });
 
   it('fingerprints the credential identically at login and lookup, and differently for another hash of the same password', async () => {
