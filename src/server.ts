@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -42,8 +40,13 @@ const BODY_LIMIT = 64 * 1024;
  */
 const TIMEOUT_CHECK_INTERVAL_MS = 500;
 
-/** The Fastify adapter for a loaded config: what must be fixed before the server exists. */
-export function createAdapter(loaded: LoadedConfig): FastifyAdapter {
+/**
+ * The Fastify adapter. What it reads from the config through `store` (trusted proxies, the path
+ * prefix) follows reloads; what Node fixes when the server is created (http or https, the first
+ * TLS context, timeouts) starts from the initial snapshot and is updated on reload by
+ * LiveServerSettings.
+ */
+export function createAdapter(loaded: LoadedConfig, store: SnapshotStore): FastifyAdapter {
   const { server } = loaded.config;
   // A client must send its headers within header_timeout and the whole request (a POST body
   // included) within request_timeout; Node answers 408 and closes the connection otherwise.
@@ -52,16 +55,16 @@ export function createAdapter(loaded: LoadedConfig): FastifyAdapter {
     requestTimeout: server.request_timeout,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
   };
-  const https =
-    server.certificate && server.key
-      ? { cert: readFileSync(resolve(loaded.baseDir, server.certificate)), key: readFileSync(resolve(loaded.baseDir, server.key)), ...timeouts }
-      : undefined;
+  const tls = store.current.tls;
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     requestTimeout: server.request_timeout,
     keepAliveTimeout: server.keep_alive_timeout,
     http: timeouts,
-    trustProxy: server.trusted_proxies.length > 0 ? [...server.trusted_proxies] : false,
+    // Asked per request, so a reload that changes trusted_proxies applies at once.
+    trustProxy: (address: string) => store.current.trustedProxy(address),
+    // The prefix is stripped here rather than with Nest's global prefix, which is fixed at start.
+    rewriteUrl: (req: { url?: string }) => withoutPrefix(req.url ?? '/', store.current.config.server.path_prefix),
     routerOptions: { ignoreTrailingSlash: true },
     // HEAD on /auth would run the whole grant (bcrypt, signing) and throw the token away.
     exposeHeadRoutes: false,
@@ -69,8 +72,19 @@ export function createAdapter(loaded: LoadedConfig): FastifyAdapter {
     // percent-encoding): the same JSON shape as every other refusal, without echoing the URL.
     frameworkErrors: (_err: Error, _req: FastifyRequest, reply: FastifyReply) =>
       sendRefusal(reply, refusalResponse({ code: 'malformed' }, loaded.config.token.issuer)),
-    ...(https ? { https } : {}),
+    ...(tls ? { https: { ...tls, ...timeouts } } : {}),
   });
+}
+
+/** Everything outside the prefix is routed to a path no route has: the usual 404. */
+const OUTSIDE_PREFIX = '/.regauth-outside-path-prefix';
+
+export function withoutPrefix(url: string, prefix: string): string {
+  if (prefix === '') return url;
+  if (url === prefix) return '/';
+  const next = url.charAt(prefix.length);
+  if (url.startsWith(prefix) && (next === '/' || next === '?')) return next === '?' ? `/${url.slice(prefix.length)}` : url.slice(prefix.length);
+  return OUTSIDE_PREFIX;
 }
 
 /**
@@ -80,11 +94,12 @@ export function createAdapter(loaded: LoadedConfig): FastifyAdapter {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const loaded = await loadConfigFile(opts.configFile);
   const snapshot = await buildSnapshot(loaded);
+  const store = new SnapshotStore(snapshot);
   let app: NestFastifyApplication;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ snapshot, configFile: opts.configFile, logger: opts.logger, logLevel: opts.logLevel }),
-      createAdapter(loaded),
+      AppModule.forRoot({ store, configFile: opts.configFile, logger: opts.logger, logLevel: opts.logLevel }),
+      createAdapter(loaded, store),
       { bufferLogs: true, abortOnError: false },
     );
   } catch (err) {
@@ -96,7 +111,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   for (const file of snapshot.generated) logger.warn({ file }, 'generated development key material (token.generate_missing); do not use it in production');
   for (const warning of snapshot.warnings) logger.warn(warning);
   const { server } = loaded.config;
-  if (server.path_prefix) app.setGlobalPrefix(server.path_prefix);
 
   const [configHost, configPort] = splitAddr(server.addr);
   const host = opts.host ?? configHost;
@@ -115,7 +129,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const url = `${scheme}://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${boundPort}`;
   logger.info({ url, config: loaded.file, format: loaded.format, kid: snapshot.keys.signer.kid, alg: snapshot.keys.signer.alg }, 'regauth listening');
 
-  const store = app.get(SnapshotStore);
   return {
     url,
     app,

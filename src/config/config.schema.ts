@@ -42,6 +42,9 @@ export const serverSchema = z.strictObject({
     .describe('Time a client has to send the request headers; a request whose body trickles is cut at request_timeout'),
   keep_alive_timeout: duration.prefault('5s').describe('How long an idle keep-alive connection stays open'),
   max_connections: z.number().int().min(1).max(1_000_000).default(1024).describe('Open connections at most; more are dropped at once'),
+  shutdown_delay: duration
+    .prefault('0s')
+    .describe('On SIGTERM/SIGINT, keep serving this long with /readyz answering 503 before the listener closes, so load balancers stop sending first'),
   shutdown_timeout: duration.prefault('10s').describe('On SIGTERM/SIGINT, how long in-flight requests may take; connections still open then are closed'),
   password_hashing: z
     .strictObject({

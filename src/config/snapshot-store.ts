@@ -10,6 +10,7 @@ export class SnapshotStore implements OnApplicationShutdown {
   #current: Snapshot;
   #generation = 1;
   readonly #retiring = new Map<Snapshot, NodeJS.Timeout>();
+  readonly #listeners = new Set<(next: Snapshot, previous: Snapshot) => void>();
 
   constructor(initial: Snapshot) {
     this.#current = initial;
@@ -32,12 +33,22 @@ export class SnapshotStore implements OnApplicationShutdown {
     const previous = this.#current;
     this.#current = next;
     this.#generation += 1;
+    for (const listener of this.#listeners) listener(next, previous);
     const timer = setTimeout(() => {
       this.#retiring.delete(previous);
       void closeSnapshot(previous);
     }, previous.config.server.request_timeout);
     timer.unref();
     this.#retiring.set(previous, timer);
+  }
+
+  /**
+   * Called after each swap, with the new and the replaced snapshot: for what lives outside the
+   * snapshot (the listening server's timeouts and TLS context, metrics). Returns the unsubscribe.
+   */
+  onSwap(listener: (next: Snapshot, previous: Snapshot) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async onApplicationShutdown(): Promise<void> {

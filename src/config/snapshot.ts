@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { CompiledAcl } from '../acl/index.js';
 import { addressList } from '../common/address-list.js';
 import { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
@@ -45,9 +46,16 @@ export interface Snapshot {
   readonly trustedProxy: (address: string | undefined) => boolean;
   /** The bound every bcrypt compare of this config runs under (server.password_hashing). */
   readonly passwordHashing: ConcurrencyLimiter;
+  /** server.certificate and server.key, read and checked as a pair; null for plain http. */
+  readonly tls: ServerTls | null;
   /** Files created at start because `token.generate_missing` asked for it. */
   readonly generated: readonly string[];
   readonly warnings: readonly string[];
+}
+
+export interface ServerTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
 }
 
 export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
@@ -73,6 +81,8 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
         notBefore: refreshConfig.not_before === undefined ? undefined : Date.parse(refreshConfig.not_before),
       })
     : null;
+
+  const tls = await readServerTls(config, at, source);
 
   const passwordHashing = new ConcurrencyLimiter({ ...config.server.password_hashing, name: 'password hashing' });
   const providers: Provider[] = [];
@@ -114,6 +124,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
     signer: createJwtSigner(keys.signer, { x5c: keyOptions.x5c }),
     refresh,
     passwordHashing,
+    tls,
     trustedProxy: addressList(config.server.trusted_proxies),
     generated: Object.freeze(generated),
     warnings: Object.freeze([...source.warnings, ...keys.warnings, ...secretFileWarnings(config, at), ...backendWarnings]),
@@ -132,6 +143,27 @@ function secretFileWarnings(config: RegauthConfig, at: (p: string) => string): s
     ...(config.server.key === undefined ? [] : [['server.key', config.server.key] as const]),
   ];
   return files.flatMap(([key, file]) => looseSecretFileWarning(at(file), `${key} (${file})`) ?? []);
+}
+
+/**
+ * Read with the rest of the config, so a reload that brings a renewed certificate is checked
+ * (files readable, key matching the certificate) before anything is swapped.
+ */
+async function readServerTls(config: RegauthConfig, at: (p: string) => string, source: LoadedConfig): Promise<ServerTls | null> {
+  const { certificate, key } = config.server;
+  if (certificate === undefined || key === undefined) return null;
+  const fail = (path: string, message: string): ConfigError => new ConfigError(source.file, [{ path: toSourcePath(path, source.pathMap), message }]);
+  const read = async (path: string, file: string): Promise<Buffer> =>
+    readFile(at(file)).catch((err: NodeJS.ErrnoException) => {
+      throw fail(path, `cannot read ${file}: ${err.code ?? String(err)}`);
+    });
+  const tls = { cert: await read('server.certificate', certificate), key: await read('server.key', key) };
+  try {
+    createSecureContext(tls);
+  } catch (err) {
+    throw fail('server.key', `cannot serve TLS with this certificate and key: ${(err as Error).message}`);
+  }
+  return tls;
 }
 
 async function readSecret(file: string): Promise<Buffer> {

@@ -1,5 +1,7 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { SnapshotStore } from '../config/snapshot-store.js';
+import { Readiness } from '../lifecycle/readiness.js';
 
 /**
  * Endpoints that never call a backend: key publication and health. They reveal nothing about
@@ -7,7 +9,10 @@ import { SnapshotStore } from '../config/snapshot-store.js';
  */
 @Controller()
 export class MetaController {
-  constructor(@Inject(SnapshotStore) private readonly store: SnapshotStore) {}
+  constructor(
+    @Inject(SnapshotStore) private readonly store: SnapshotStore,
+    @Inject(Readiness) private readonly readiness: Readiness,
+  ) {}
 
   @Get('.well-known/jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
@@ -21,9 +26,20 @@ export class MetaController {
     return { status: 'ok' };
   }
 
+  /**
+   * Ready: a snapshot is loaded (always true once the app exists: the first one is built before
+   * Nest starts, and a failed reload keeps the previous one) with a signing key that was checked
+   * when it was built, and the process is not draining. 503 from the moment SIGTERM arrives.
+   */
   @Get('readyz')
   @Header('Cache-Control', 'no-store')
-  ready(): { status: string } {
-    return { status: 'ready' };
+  ready(@Res({ passthrough: true }) reply: FastifyReply): Record<string, unknown> {
+    const restart = this.readiness.restartRequired;
+    const detail = { generation: this.store.generation, ...(restart.length > 0 ? { restart_required: restart } : {}) };
+    if (this.readiness.draining) {
+      void reply.code(503);
+      return { status: 'draining', ...detail };
+    }
+    return { status: 'ready', ...detail };
   }
 }

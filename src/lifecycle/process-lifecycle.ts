@@ -6,6 +6,7 @@ import { ConfigReloader } from '../config/config-reloader.js';
 import { SnapshotStore } from '../config/snapshot-store.js';
 import { flushWithin } from '../observability/log-output.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
+import { Readiness } from './readiness.js';
 
 /** Signals that stop the server; Nest drains HTTP, runs the shutdown hooks, then exits 0. */
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'];
@@ -33,6 +34,7 @@ export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown
     @Inject(ConfigReloader) private readonly reloader: ConfigReloader,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(SnapshotStore) private readonly store: SnapshotStore,
+    @Inject(Readiness) private readonly readiness: Readiness,
   ) {}
 
   /**
@@ -53,14 +55,18 @@ export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown
   }
 
   /**
-   * Stopping waits for in-flight requests, but not for ever: after server.shutdown_timeout the
-   * connections still open (a client trickling a body, a stuck keep-alive) are closed, so a stop
-   * signal always ends the process in bounded time.
+   * Stopping first turns /readyz to 503 and, for server.shutdown_delay, keeps serving, so a load
+   * balancer that polls it stops sending before the listener closes. Then Nest closes the
+   * listener and waits for in-flight requests, but not for ever: after server.shutdown_timeout
+   * the connections still open (a client trickling a body, a stuck keep-alive) are closed, so a
+   * stop signal always ends the process in bounded time.
    */
-  beforeApplicationShutdown(signal?: string): void {
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.#stopping = true;
-    const limit = this.store.current.config.server.shutdown_timeout;
-    if (signal) this.logger.info({ signal, shutdown_timeout_ms: limit }, 'stopping: finishing in-flight requests');
+    this.readiness.startDraining();
+    const { shutdown_delay: delay, shutdown_timeout: limit } = this.store.current.config.server;
+    if (signal) this.logger.info({ signal, shutdown_delay_ms: delay, shutdown_timeout_ms: limit }, 'stopping: finishing in-flight requests');
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     this.#drainLimit = setTimeout(() => {
       this.logger.warn({ shutdown_timeout_ms: limit }, 'stopping: closing connections still open after shutdown_timeout');
       (this.adapterHost.httpAdapter.getHttpServer() as Server).closeAllConnections();

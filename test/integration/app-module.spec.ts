@@ -37,9 +37,9 @@ acl:
     writeConfig('[pull]');
     const loaded = await loadConfigFile(file);
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ snapshot: await buildSnapshot(loaded), configFile: file, logger: capturingLogger(logs) })],
+      imports: [AppModule.forRoot({ store: new SnapshotStore(await buildSnapshot(loaded)), configFile: file, logger: capturingLogger(logs) })],
     }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(loaded));
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(loaded, moduleRef.get(SnapshotStore)));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
   });

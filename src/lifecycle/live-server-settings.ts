@@ -1,0 +1,71 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
+import type { RegauthConfig } from '../config/config.schema.js';
+import { SnapshotStore } from '../config/snapshot-store.js';
+import type { Snapshot } from '../config/snapshot.js';
+import { LOGGER, type Logger } from '../observability/logger.js';
+import { Readiness } from './readiness.js';
+
+/**
+ * Applies a reloaded config to what lives outside the snapshot: the listening server's timeouts,
+ * connection cap and TLS certificate (a renewed certificate needs no restart: new handshakes get
+ * it, open connections keep theirs). Trusted proxies, the path prefix and everything in the
+ * snapshot follow reloads by themselves. What only a restart can change (the listen address,
+ * turning TLS on or off) is logged as such and shown by /readyz until the config matches the
+ * running server again; it is never silently ignored.
+ */
+@Injectable()
+export class LiveServerSettings implements OnApplicationBootstrap, OnApplicationShutdown {
+  #running: RegauthConfig['server'] | null = null;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(
+    @Inject(SnapshotStore) private readonly store: SnapshotStore,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.#running = this.store.current.config.server;
+    this.#unsubscribe = this.store.onSwap((next, previous) => this.apply(next, previous));
+  }
+
+  onApplicationShutdown(): void {
+    this.#unsubscribe?.();
+  }
+
+  private apply(next: Snapshot, previous: Snapshot): void {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as (Server & Partial<Pick<TlsServer, 'setSecureContext'>>) | undefined;
+    const settings = next.config.server;
+    if (server) {
+      server.headersTimeout = Math.min(settings.header_timeout, settings.request_timeout);
+      server.requestTimeout = settings.request_timeout;
+      server.keepAliveTimeout = settings.keep_alive_timeout;
+      server.maxConnections = settings.max_connections;
+      if (next.tls && previous.tls && typeof server.setSecureContext === 'function' && !sameTls(next, previous)) {
+        server.setSecureContext({ cert: next.tls.cert, key: next.tls.key });
+        this.logger.info({ certificate: settings.certificate }, 'TLS certificate replaced; new connections use it');
+      }
+    }
+    const restart = restartOnly(this.#running ?? settings, settings);
+    const before = this.readiness.restartRequired;
+    this.readiness.setRestartRequired(restart);
+    const added = restart.filter((key) => !before.includes(key));
+    if (added.length > 0) this.logger.warn({ keys: added }, 'config changes that take effect only after a restart');
+  }
+}
+
+function sameTls(a: Snapshot, b: Snapshot): boolean {
+  return a.tls!.cert.equals(b.tls!.cert) && a.tls!.key.equals(b.tls!.key);
+}
+
+/** Settings fixed when the listener was created. */
+function restartOnly(running: RegauthConfig['server'], next: RegauthConfig['server']): string[] {
+  const keys: string[] = [];
+  if (running.addr !== next.addr) keys.push('server.addr');
+  if ((running.certificate === undefined) !== (next.certificate === undefined)) keys.push('server.certificate');
+  return keys;
+}
