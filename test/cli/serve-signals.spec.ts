@@ -13,11 +13,11 @@ import { basic, claimsOf } from '../support/token-server.fixture.js';
 const password = 'signal-test-password';
 const hash = bcrypt.hashSync(password, 4);
 
-function writeConfig(dir: string, port: number, actions: string[]): string {
+function writeConfig(dir: string, port: number, actions: string[], server = ''): string {
   const file = join(dir, 'config.yml');
   writeFileSync(
     file,
-    `server: { addr: "127.0.0.1:${port}", request_timeout: 60s, shutdown_timeout: 1s }
+    `server: { addr: "127.0.0.1:${port}", request_timeout: 60s, shutdown_timeout: 1s${server} }
 token: { issuer: signals, generate_missing: true, keys: [{ key: key.pem, certificate: cert.pem }] }
 services: [registry]
 authn:
@@ -99,6 +99,22 @@ describe('regauth serve under signals', () => {
     expect(answer.headers.get('connection')).toBe('close');
     expect(await sut.exited).toEqual({ code: 0, signal: null });
     expect(sut.logged('stopping: finishing in-flight requests')).toEqual([expect.objectContaining({ signal: 'SIGTERM' })]);
+  });
+
+  it('answers /readyz with 503 from SIGTERM on while it keeps serving for shutdown_delay, then exits 0', async () => {
+    const config = writeConfig(dir, port, ['pull'], ', shutdown_delay: 2s');
+    sut = await startServed(['bin/regauth.js', 'serve', '--config', config], port);
+    expect((await fetch(`${sut.url}/readyz`)).status).toBe(200);
+
+    sut.child.kill('SIGTERM');
+    await eventually(() => sut!.logged('stopping: finishing in-flight requests').length > 0, 5_000);
+    const ready = await fetch(`${sut.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'draining' });
+    // Still serving: the listener closes only after the delay.
+    expect((await fetch(`${sut.url}/healthz`)).status).toBe(200);
+    expect(await granted()).toEqual(['pull']);
+    expect(await sut.exited).toEqual({ code: 0, signal: null });
   });
 
   it('stops within shutdown_timeout even while a client trickles a body, and exits 0', async () => {
