@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { LoginThrottle } from './authn/login-throttle.js';
 import { APP_FILTER } from '@nestjs/core';
 import { CONFIG_FILE, ConfigReloader } from './config/config-reloader.js';
+import { ConfigWatcher } from './config/config-watcher.js';
 import { EnvironmentModule, RuntimeEnvironment } from './config/environment.js';
 import { SnapshotStore } from './config/snapshot-store.js';
 import { TokenGrantService } from './grant/token-grant.service.js';
@@ -44,6 +45,7 @@ export class AppModule {
         },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         ConfigReloader,
+        ConfigWatcher,
         TokenGrantService,
         LoginThrottle,
         ProcessLifecycle,

@@ -1,3 +1,4 @@
+import type { BackendBuildContext } from '../common/build-context.js';
 import type { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
 import type { Labels } from '../common/labels.js';
 import type { RequestContext } from '../common/request-context.js';
@@ -39,14 +40,8 @@ export interface Provider {
   close?(): Promise<void>;
 }
 
-/** What a provider factory may need besides its own config. */
-export interface ProviderBuildContext {
-  /** Folder of the config file: relative paths in provider configs resolve against it. */
-  readonly baseDir: string;
-  /** Name given to the instance: its `name`, else `<type>#<index>`; used in logs and refresh tokens. */
-  readonly name: string;
-  /** Start-up warnings (e.g. TLS verification off) for the log; providers fall back to process warnings. */
-  readonly warn?: (message: string) => void;
+/** What a provider factory may need besides its own config; `name` also goes into refresh tokens. */
+export interface ProviderBuildContext extends BackendBuildContext {
   /**
    * The one bound on password hashing for the whole config (server.password_hashing): every
    * bcrypt compare of every static provider, real or dummy, runs in one of its slots.

@@ -1,3 +1,4 @@
+import type { BackendBuildContext } from '../common/build-context.js';
 import type { AclRequest } from '../acl/acl.types.js';
 import type { RequestContext } from '../common/request-context.js';
 
@@ -20,9 +21,4 @@ export interface Authorizer {
 }
 
 /** What an authorizer factory may need besides its own config. */
-export interface AuthorizerBuildContext {
-  readonly baseDir: string;
-  readonly name: string;
-  /** Start-up warnings for the log; authorizers fall back to process warnings. */
-  readonly warn?: (message: string) => void;
-}
+export type AuthorizerBuildContext = BackendBuildContext;

@@ -20,6 +20,8 @@ export interface LoadedConfig {
   readonly pathMap: PathMap;
   /** The ACL, compiled once here; every user of the config (serve, explain) takes this one. */
   readonly acl: CompiledAcl;
+  /** The config file and the `${file:…}` references it read. */
+  readonly files: readonly string[];
 }
 
 /**
@@ -67,7 +69,8 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   warnings.push(...compiled.warnings);
   if (issues.length > 0) throw new ConfigError(file, dedupe(issues));
   // The compiled ACL keeps a cache of substituted patterns, so it is frozen shallowly.
-  return Object.freeze({ ...deepFreeze({ config: parsed.data, file, baseDir, format, warnings, pathMap }), acl: compiled.acl });
+  const files = [resolve(file), ...refs.files];
+  return Object.freeze({ ...deepFreeze({ config: parsed.data, file, baseDir, format, warnings, pathMap, files }), acl: compiled.acl });
 }
 
 /**

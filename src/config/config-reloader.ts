@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import { loadConfigFile } from './config-loader.js';
+import { filesSignature } from './files-signature.js';
 import { buildSnapshot } from './snapshot.js';
 import { SnapshotStore } from './snapshot-store.js';
 
@@ -19,6 +20,8 @@ export const CONFIG_FILE = Symbol('regauth.config-file');
 export class ConfigReloader {
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
+  /** The files' signature when the last reload failed: the same broken files are not tried again. */
+  #failedSignature: string | null = null;
 
   constructor(
     @Inject(SnapshotStore) private readonly store: SnapshotStore,
@@ -38,6 +41,21 @@ export class ConfigReloader {
     return this.#queued;
   }
 
+  /**
+   * The file watcher's entry: reload only when the files the running snapshot was built from
+   * changed since it was built, and are not the very files a reload already refused (each
+   * problem is logged once, not on every save of an unrelated file). Waits for a reload under
+   * way first, so a SIGHUP and a file event for the same edit make one reload, not two.
+   */
+  async reloadIfChanged(): Promise<boolean> {
+    await Promise.allSettled([this.#running, this.#queued]);
+    const current = this.store.current;
+    const signature = await filesSignature(current.files);
+    if (signature === current.filesSignature || signature === this.#failedSignature) return false;
+    await this.reload().catch(() => undefined);
+    return true;
+  }
+
   #start(): Promise<void> {
     const run = this.#apply().finally(() => {
       if (this.#running === run) this.#running = null;
@@ -48,9 +66,12 @@ export class ConfigReloader {
 
   async #apply(): Promise<void> {
     let next;
+    const before = await filesSignature(this.store.current.files);
     try {
       next = await buildSnapshot(await loadConfigFile(this.configFile));
+      this.#failedSignature = null;
     } catch (err) {
+      this.#failedSignature = before;
       this.logger.error(
         { config: this.configFile, problems: err instanceof Error ? err.message : String(err) },
         'config reload rejected; still serving the previous config',

@@ -128,12 +128,24 @@ export const throttleSchema = z
 
 export type ThrottleConfig = z.output<typeof throttleSchema>;
 
+export const reloadSchema = z
+  .strictObject({
+    watch: z.boolean().default(true).describe('Reload when the config file or a file it references changes (as on SIGHUP)'),
+    debounce: duration.prefault('300ms').describe('Wait this long after the last change before reloading, so a multi-file update lands as one'),
+    poll_interval: duration
+      .prefault('0s')
+      .describe('Also look for changes this often (0: only on file events); for filesystems that report no events, e.g. some network mounts'),
+  })
+  .prefault({})
+  .describe('Automatic reloads on file changes; SIGHUP always reloads');
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   token: tokenSchema,
   services: z.array(z.string().min(1)).default([]).describe('Allow-list of `service` values (registry auth.token.service); empty accepts any'),
   authn: z.array(z.discriminatedUnion('type', providerSchemas)).describe('Authentication providers, tried in order'),
   throttle: throttleSchema,
+  reload: reloadSchema,
   acl: z.array(aclRuleSchema).default([]).describe('Access rules, first match decides'),
   authz: z
     .array(z.discriminatedUnion('type', authorizerSchemas))

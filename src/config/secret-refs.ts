@@ -21,9 +21,12 @@ export function resolveSecretRefs(
   issues: ConfigIssue[];
   /** Secret files that group or others may read. */
   warnings: string[];
+  /** The files referenced, as absolute paths. */
+  files: string[];
 } {
   const issues: ConfigIssue[] = [];
   const warnings = new Set<string>();
+  const files = new Set<string>();
   const walk = (node: unknown, path: PropertyKey[]): unknown => {
     if (typeof node === 'string') return node.includes('${') ? substitute(node, path) : node;
     if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
@@ -42,6 +45,7 @@ export function resolveSecretRefs(
         return value ?? '';
       }
       try {
+        files.add(resolve(baseDir, ref));
         const text = readFileSync(resolve(baseDir, ref), 'utf8').replace(/\r?\n$/, '');
         const loose = looseSecretFileWarning(resolve(baseDir, ref), `\${file:${ref}} in ${formatPath(path)}`);
         if (loose) warnings.add(loose);
@@ -52,5 +56,5 @@ export function resolveSecretRefs(
       }
     });
   const value = walk(raw, []);
-  return { value, issues, warnings: [...warnings] };
+  return { value, issues, warnings: [...warnings], files: [...files] };
 }

@@ -6,6 +6,7 @@ import type { CompiledAcl } from '../acl/index.js';
 import { addressList } from '../common/address-list.js';
 import { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
 import { looseSecretFileWarning } from '../common/file-mode.js';
+import { filesSignature } from './files-signature.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
 import type { Provider } from '../authn/provider.js';
 import { authorizerName, createAuthorizer } from '../authz/authorizer-registry.js';
@@ -48,6 +49,13 @@ export interface Snapshot {
   readonly passwordHashing: ConcurrencyLimiter;
   /** server.certificate and server.key, read and checked as a pair; null for plain http. */
   readonly tls: ServerTls | null;
+  /**
+   * Every file this snapshot was built from: the config file, `${file:}` references, keys,
+   * certificates, secrets, and what the backends declared (scripts, CA bundles, modules).
+   */
+  readonly files: readonly string[];
+  /** The files' contents as one digest, taken once the snapshot is built: a reload is due when it changes. */
+  readonly filesSignature: string;
   /** Files created at start because `token.generate_missing` asked for it. */
   readonly generated: readonly string[];
   readonly warnings: readonly string[];
@@ -89,6 +97,13 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
   const authorizers: Authorizer[] = [];
   const backendWarnings: string[] = [];
   const warn = (message: string): void => void backendWarnings.push(message);
+  const files = new Set<string>([
+    ...source.files,
+    ...keyOptions.keys.flatMap((k) => (k.certificate ? [k.key, k.certificate] : [k.key])),
+    ...(config.token.refresh?.secrets ?? []).map(at),
+    ...(tls ? [at(config.server.certificate!), at(config.server.key!)] : []),
+  ]);
+  const uses = (file: string): void => void files.add(file);
   // A backend that cannot be set up (script missing or not executable, plugin of the wrong
   // shape, unreadable TLS file) is a config error that names the entry.
   const setupError = (path: string, err: unknown): ConfigError =>
@@ -97,7 +112,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
       : new ConfigError(source.file, [{ path: toSourcePath(path, source.pathMap), message: err instanceof Error ? err.message : String(err) }]);
   try {
     for (const [index, providerConfig] of config.authn.entries()) {
-      const created = await createProvider(providerConfig, { baseDir, name: providerName(providerConfig, index), warn, passwordHashing }).catch(
+      const created = await createProvider(providerConfig, { baseDir, name: providerName(providerConfig, index), warn, uses, passwordHashing }).catch(
         (err: unknown) => {
           throw setupError(`authn[${index}]`, err);
         },
@@ -105,7 +120,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
       providers.push(created);
     }
     for (const [index, authorizerConfig] of config.authz.entries()) {
-      const created = await createAuthorizer(authorizerConfig, { baseDir, name: authorizerName(authorizerConfig, index), warn }).catch((err: unknown) => {
+      const created = await createAuthorizer(authorizerConfig, { baseDir, name: authorizerName(authorizerConfig, index), warn, uses }).catch((err: unknown) => {
         throw setupError(`authz[${index}]`, err);
       });
       authorizers.push(created);
@@ -126,6 +141,8 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
     passwordHashing,
     tls,
     trustedProxy: addressList(config.server.trusted_proxies),
+    files: Object.freeze([...files]),
+    filesSignature: await filesSignature([...files]),
     generated: Object.freeze(generated),
     warnings: Object.freeze([...source.warnings, ...keys.warnings, ...secretFileWarnings(config, at), ...backendWarnings]),
   });

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { authorizerContext } from '../support/provider-context.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileAcl } from '../../src/acl/index.js';
@@ -19,10 +20,7 @@ const work = useCommandWork('regauth-authz-');
 const ctx = (): RequestContext => ({ requestId: 'r1', ip: '10.0.0.7', service: 'registry', signal: new AbortController().signal });
 
 async function buildSut(config: Record<string, unknown>): Promise<Authorizer> {
-  return createCommandAuthorizer(commandAuthorizerSchema.parse(commandConfig(config)), {
-    baseDir: work.dir,
-    name: 'ext_authz',
-  });
+  return createCommandAuthorizer(commandAuthorizerSchema.parse(commandConfig(config)), authorizerContext(work.dir, 'ext_authz'));
 }
 
 describe('command authorizer', () => {

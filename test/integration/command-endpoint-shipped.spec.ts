@@ -11,7 +11,7 @@ import type { RunningServer } from '../../src/server.js';
 import { generateKeyAndCertificate } from '../../src/token/index.js';
 import { basic } from '../support/token-server.fixture.js';
 import { ADMIN_PASSWORD, CICD_SECRET, claimsOf, DEV_PASSWORD, PLUGINS, token, useCommandEndpoint } from './command-endpoint.fixture.js';
-import { providerContext } from '../support/provider-context.js';
+import { authorizerContext, providerContext } from '../support/provider-context.js';
 
 /** docker_auth's ext_auth and ext_authz, and the shipped configs with hooks, behind the real token endpoint. */
 
@@ -68,7 +68,7 @@ describe('shipped configs with hooks', () => {
     const { config, baseDir } = await loadConfigFile(file, {});
     const built = [
       ...(await Promise.all(config.authn.map((p, i) => createProvider(p, providerContext(baseDir, providerName(p, i)))))),
-      ...(await Promise.all(config.authz.map((a, i) => createAuthorizer(a, { baseDir, name: authorizerName(a, i) })))),
+      ...(await Promise.all(config.authz.map((a, i) => createAuthorizer(a, authorizerContext(baseDir, authorizerName(a, i)))))),
     ];
     expect(built.length).toBeGreaterThan(1);
     await Promise.all(built.map(async (b) => b.close?.()));

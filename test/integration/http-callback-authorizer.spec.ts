@@ -1,4 +1,5 @@
 import { CallbackError } from '../../src/backends/http/callback-error.js';
+import { authorizerContext } from '../support/provider-context.js';
 import type { ScopeRequest } from '../../src/authz/authorizer.js';
 import { httpAuthorizerSchema } from '../../src/backends/http/http-authorizer.schema.js';
 import { createHttpAuthorizer } from '../../src/backends/http/http.authorizer.js';
@@ -14,10 +15,10 @@ const callback = useCallbackServer();
 describe('http authorizer', () => {
   const request: ScopeRequest = { ...pushPullRequest, ip: null };
   const buildAuthorizer = async (config: Record<string, unknown> = {}) => {
-    const sut = await createHttpAuthorizer(httpAuthorizerSchema.parse({ type: 'http', url: `${callback.server.url}/authz`, ...config }), {
-      baseDir: callback.dir,
-      name: 'authz-cb',
-    });
+    const sut = await createHttpAuthorizer(
+      httpAuthorizerSchema.parse({ type: 'http', url: `${callback.server.url}/authz`, ...config }),
+      authorizerContext(callback.dir, 'authz-cb'),
+    );
     callback.built.push(sut);
     return sut;
   };

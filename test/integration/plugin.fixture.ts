@@ -10,7 +10,7 @@ import type { Authorizer, ScopeRequest } from '../../src/authz/authorizer.js';
 import { pluginAuthorizerSchema } from '../../src/backends/plugin/plugin-authorizer.schema.js';
 import { createPluginAuthorizer } from '../../src/backends/plugin/plugin.authorizer.js';
 import { toLabels } from '../../src/common/labels.js';
-import { providerContext } from '../support/provider-context.js';
+import { authorizerContext, providerContext } from '../support/provider-context.js';
 
 /** JS plugin modules written into a work folder, loaded as providers and authorizers. */
 
@@ -55,6 +55,6 @@ export function usePluginWork(): PluginWork {
       return name;
     },
     provider: (config) => createPluginProvider(pluginProviderSchema.parse({ type: 'plugin', ...config }), providerContext(dir, 'plug')),
-    authorizer: (config) => createPluginAuthorizer(pluginAuthorizerSchema.parse({ type: 'plugin', ...config }), { baseDir: dir, name: 'plug-authz' }),
+    authorizer: (config) => createPluginAuthorizer(pluginAuthorizerSchema.parse({ type: 'plugin', ...config }), authorizerContext(dir, 'plug-authz')),
   };
 }

@@ -44,6 +44,8 @@ export interface LdapSettings {
   readonly concurrency: number;
   readonly queue: number;
   readonly warnings: readonly string[];
+  /** Files read (CA bundle, password file): a change to them reloads the config. */
+  readonly files: readonly string[];
 }
 
 /** Reads the files a config names; a missing or unreadable one is a start-up error naming its key. */
@@ -52,9 +54,12 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
   const fail = (key: string, message: string): never => {
     throw new Error(`${key}: ${message}`);
   };
+  const files: string[] = [];
   const readKeyFile = async (key: string, file: string): Promise<string> => {
     try {
-      return await readFile(resolve(baseDir, file), 'utf8');
+      const text = await readFile(resolve(baseDir, file), 'utf8');
+      files.push(resolve(baseDir, file));
+      return text;
     } catch (err) {
       return fail(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
@@ -140,6 +145,7 @@ export async function resolveLdapSettings(config: LdapProviderConfig, baseDir: s
     concurrency: config.concurrency,
     queue: config.queue,
     warnings,
+    files,
   };
 }
 

@@ -33,6 +33,7 @@ export async function createLdapProvider(config: LdapProviderConfig, ctx: Provid
   const settings = await resolveLdapSettings(config, ctx.baseDir, ctx.name);
   const warn = ctx.warn ?? ((message: string) => process.emitWarning(message, { code: 'REGAUTH_LDAP' }));
   for (const message of settings.warnings) warn(message);
+  for (const file of settings.files) ctx.uses(file);
 
   const connector = new LdapConnector(settings.targets, settings);
   const mode = settings.mode;

@@ -2,6 +2,7 @@ import { childEnvironment } from './child-environment.js';
 import type { CommandOptions } from './command.schema.js';
 import { ConcurrencyLimiter } from '../../common/concurrency-limiter.js';
 import { runProcess, type ProcessResult, type ProcessSpec, type RunningProcess } from './process-runner.js';
+import type { BackendBuildContext } from '../../common/build-context.js';
 import { resolveCommand } from './resolve-command.js';
 
 /** stderr is only kept for the log line of a failure. */
@@ -22,10 +23,13 @@ export interface CommandRunner {
  * computed, concurrency bound set up. Throws CommandError when the executable is missing or not
  * executable, so the config is refused at start.
  */
-export function createCommandRunner(options: CommandOptions, baseDir: string, env: NodeJS.ProcessEnv = process.env): CommandRunner {
+export function createCommandRunner(options: CommandOptions, ctx: BackendBuildContext, env: NodeJS.ProcessEnv = process.env): CommandRunner {
   const childEnv = childEnvironment({ names: options.env, inherit: options.inherit_env }, env);
+  const file = resolveCommand(options.command, ctx.baseDir, env.PATH);
+  // A script of the operator's (a path) is watched; a program found in PATH is the system's.
+  if (options.command.includes('/')) ctx.uses(file);
   const spec: ProcessSpec = Object.freeze({
-    file: resolveCommand(options.command, baseDir, env.PATH),
+    file,
     args: Object.freeze([...options.args]),
     env: Object.freeze(childEnv),
     shown: options.command,

@@ -13,7 +13,7 @@ import { extAuthzInput } from './ext-authz-request.js';
  * stdout; exit 1 grants nothing (a decision); anything else fails the request closed.
  */
 export async function createCommandAuthorizer(config: CommandAuthorizerConfig, ctx: AuthorizerBuildContext): Promise<Authorizer> {
-  const runner = createCommandRunner(config, ctx.baseDir);
+  const runner = createCommandRunner(config, ctx);
   return {
     name: ctx.name,
     async authorize(req: ScopeRequest, reqCtx: RequestContext): Promise<AuthzDecision> {

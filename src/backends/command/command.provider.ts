@@ -13,7 +13,7 @@ import { describeExit, maskedStderr } from './exit-report.js';
  * `{"labels": {...}}` on stdout; 1 denies; 2 means "not my user"; anything else is a failure.
  */
 export async function createCommandProvider(config: CommandProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
-  const runner = createCommandRunner(config, ctx.baseDir);
+  const runner = createCommandRunner(config, ctx);
   return {
     name: ctx.name,
     async authenticate(user: string, password: Secret, req: RequestContext): Promise<AuthResult> {

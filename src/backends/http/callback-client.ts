@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { BackendBuildContext } from '../../common/build-context.js';
 import { looseSecretFileWarning } from '../../common/file-mode.js';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -22,7 +23,9 @@ export interface CallbackClient {
  * HTTP(S)_PROXY from the environment and reads at most `max_response` bytes (docs/security.md rule 16).
  * Credentials travel in the POST body only.
  */
-export function createCallbackClient(options: HttpCallbackOptions, baseDir: string, warn: (message: string) => void): CallbackClient {
+export function createCallbackClient(options: HttpCallbackOptions, ctx: BackendBuildContext): CallbackClient {
+  const { baseDir } = ctx;
+  const warn = ctx.warn ?? ((message: string) => process.emitWarning(message, { code: 'REGAUTH_HTTP' }));
   const url = new URL(options.url);
   const endpoint = `${url.origin}${url.pathname}`;
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
@@ -38,7 +41,9 @@ export function createCallbackClient(options: HttpCallbackOptions, baseDir: stri
   const readPem = (file: string | undefined, key: string): Buffer | undefined => {
     if (file === undefined) return undefined;
     try {
-      return readFileSync(resolve(baseDir, file));
+      const pem = readFileSync(resolve(baseDir, file));
+      ctx.uses(resolve(baseDir, file));
+      return pem;
     } catch (err) {
       throw new Error(`tls.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
     }

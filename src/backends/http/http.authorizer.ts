@@ -11,7 +11,7 @@ import type { HttpAuthorizerConfig } from './http-authorizer.schema.js';
  * subset; [] denies).
  */
 export async function createHttpAuthorizer(config: HttpAuthorizerConfig, ctx: AuthorizerBuildContext): Promise<Authorizer> {
-  const client = createCallbackClient(config, ctx.baseDir, ctx.warn ?? ((message: string) => process.emitWarning(message, { code: 'REGAUTH_HTTP' })));
+  const client = createCallbackClient(config, ctx);
   return {
     name: ctx.name,
     async authorize(req: ScopeRequest, reqCtx: RequestContext): Promise<AuthzDecision> {

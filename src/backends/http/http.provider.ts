@@ -22,7 +22,7 @@ export const httpAuthAnswerSchema = z.object({
  * service name the canonical identity (e.g. a lower-cased login).
  */
 export async function createHttpProvider(config: HttpProviderConfig, ctx: ProviderBuildContext): Promise<Provider> {
-  const client = createCallbackClient(config, ctx.baseDir, ctx.warn ?? ((message: string) => process.emitWarning(message, { code: 'REGAUTH_HTTP' })));
+  const client = createCallbackClient(config, ctx);
   return {
     name: ctx.name,
     async authenticate(user: string, password: Secret, req: RequestContext): Promise<AuthResult> {

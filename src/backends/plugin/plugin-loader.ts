@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { BackendBuildContext } from '../../common/build-context.js';
 import { createPluginCaller, type PluginCaller } from './plugin-call.js';
 import type { PluginOptions } from './plugin.schema.js';
 import { PluginError } from './plugin-error.js';
@@ -14,12 +15,14 @@ type Exports = Record<string, unknown>;
  * is imported afresh on reload (its modification time is part of the URL), since ESM caches
  * modules by URL forever.
  */
-export async function importPlugin(spec: string, baseDir: string): Promise<Exports> {
+export async function importPlugin(spec: string, baseDir: string, uses: (file: string) => void = () => undefined): Promise<Exports> {
   const file = resolve(baseDir, spec);
   const explicitPath = spec.startsWith('.') || isAbsolute(spec);
   const mtime = fileMtime(file);
   if (explicitPath && mtime === undefined) throw new PluginError('load_failed', spec, `module not found (${file})`);
   const target = mtime !== undefined ? `${pathToFileURL(file).href}?mtime=${Math.trunc(mtime)}` : spec;
+  // A module file is watched; its own imports and packages from node_modules are not.
+  if (mtime !== undefined) uses(file);
   try {
     return (await import(target)) as Exports;
   } catch (err) {
@@ -65,7 +68,7 @@ export interface PluginInstance<K extends string> {
  */
 export async function instantiatePlugin<K extends string>(
   config: Pick<PluginOptions, 'module' | 'options' | 'timeout' | 'concurrency' | 'queue'>,
-  ctx: { readonly name: string; readonly baseDir: string },
+  ctx: BackendBuildContext,
   factoryName: 'createProvider' | 'createAuthorizer',
   method: K,
   /** With its article, as the message shows it: "an authorize(request, ctx)". */
@@ -73,7 +76,7 @@ export async function instantiatePlugin<K extends string>(
 ): Promise<PluginInstance<K>> {
   const spec = config.module;
   const factory = pickFactory<(options: Record<string, unknown>, context: { name: string; baseDir: string }) => unknown>(
-    await importPlugin(spec, ctx.baseDir),
+    await importPlugin(spec, ctx.baseDir, ctx.uses),
     factoryName,
     spec,
   );
