@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { generateKeyAndCertificate } from '../../src/token/index.js';
-import { script } from '../support/scripts/leftover-processes.js';
 import { eventually, pause } from '../support/settled.js';
 import { basic, capturingLogger, claimsOf } from '../support/token-server.fixture.js';
 
