@@ -13,6 +13,8 @@ import { LiveServerSettings } from './lifecycle/live-server-settings.js';
 import { ProcessLifecycle } from './lifecycle/process-lifecycle.js';
 import { Readiness } from './lifecycle/readiness.js';
 import { createLogger, LOGGER, type Logger, type LogLevel } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { MetricsServer } from './observability/metrics-server.js';
 
 export interface AppOptions {
   /**
@@ -51,6 +53,8 @@ export class AppModule {
         ProcessLifecycle,
         Readiness,
         LiveServerSettings,
+        Metrics,
+        MetricsServer,
       ],
     };
   }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { beforeDeadline } from '../common/deadline.js';
 import type { Labels } from '../common/labels.js';
 import type { Secret } from '../common/secret.js';
@@ -35,12 +36,15 @@ export class ProviderFailure extends Error {
 export async function authenticate(providers: readonly Provider[], user: string, password: Secret, ctx: RequestContext): Promise<ChainResult> {
   for (const provider of providers) {
     let result;
+    const started = performance.now();
     try {
       ctx.signal.throwIfAborted();
       result = await beforeDeadline(provider.authenticate(user, password, ctx), ctx.signal);
     } catch (err) {
+      ctx.trace?.call('provider', provider.name, 'error', seconds(started));
       throw new ProviderFailure(provider.name, err, password);
     }
+    ctx.trace?.call('provider', provider.name, result.kind, seconds(started));
     if (result.kind === 'allow') {
       return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels: result.labels, credential: result.credential };
     }
@@ -63,14 +67,19 @@ export async function lookup(
   if (!provider) return { kind: 'no_match' };
   if (!provider.lookup) return { kind: 'unknown' };
   let result;
+  const started = performance.now();
   try {
     result = await beforeDeadline(provider.lookup(account, ctx), ctx.signal);
   } catch (err) {
+    ctx.trace?.call('provider', provider.name, 'error', seconds(started));
     throw new ProviderFailure(provider.name, err);
   }
+  ctx.trace?.call('provider', provider.name, result.kind, seconds(started));
   if (result.kind === 'allow') {
     return { kind: 'allow', provider: provider.name, account: result.account ?? account, labels: result.labels, credential: result.credential };
   }
   if (result.kind === 'unknown') return result;
   return result.kind === 'deny' ? { kind: 'deny', provider: provider.name } : { kind: 'no_match' };
 }
+
+const seconds = (since: number): number => (performance.now() - since) / 1000;

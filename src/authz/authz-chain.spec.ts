@@ -35,14 +35,22 @@ describe(authorizeScope.name, () => {
   it('lets the ACL decide first without asking any authorizer', async () => {
     const later = answering('ext', decided('pull', 'push'));
     const sut = await authorizeScope(acl({ match: { account: 'alice' }, actions: ['pull'] }), [later], pushPull, ctx());
-    expect(sut).toEqual({ actions: ['pull'], decidedBy: 'acl' });
+    expect(sut).toEqual({ actions: ['pull'], decidedBy: 'acl[0]' });
     expect(later.asked).toBe(0);
+  });
+
+  it('names the deciding ACL entry by index and carries its comment', async () => {
+    const rules = compileAcl([
+      { match: { account: 'bob' }, actions: ['*'] },
+      { match: { account: 'alice' }, actions: [], comment: 'alice is suspended' },
+    ]).acl;
+    expect(await authorizeScope(rules, [], pushPull, ctx())).toEqual({ actions: [], decidedBy: 'acl[1]', comment: 'alice is suspended' });
   });
 
   it('treats an ACL entry with no actions as a decision that stops the chain', async () => {
     const later = answering('ext', decided('pull'));
     const sut = await authorizeScope(acl({ match: {}, actions: [] }), [later], pushPull, ctx());
-    expect(sut).toEqual({ actions: [], decidedBy: 'acl' });
+    expect(sut).toEqual({ actions: [], decidedBy: 'acl[0]' });
     expect(later.asked).toBe(0);
   });
 

@@ -1,13 +1,16 @@
 import { authorize as aclAuthorize, type CompiledAcl } from '../acl/index.js';
 import type { RequestContext } from '../common/request-context.js';
+import { performance } from 'node:perf_hooks';
 import { beforeDeadline } from '../common/deadline.js';
 import type { Authorizer, ScopeRequest } from './authorizer.js';
 
 /** What the chain decided for one scope and who decided it (`null`: nobody, nothing granted). */
 export interface ScopeGrant {
   readonly actions: readonly string[];
-  /** 'acl', or the name of the authorizer that decided. */
+  /** `acl[<index>]` for the ACL entry that decided, or the name of the authorizer. */
   readonly decidedBy: string | null;
+  /** The deciding ACL entry's `comment`, when it has one. */
+  readonly comment?: string;
 }
 
 /** An authorizer failed (timeout, bad output, overload). The message is for logs, never for clients. */
@@ -28,15 +31,20 @@ export class AuthorizerFailure extends Error {
  */
 export async function authorizeScope(acl: CompiledAcl, authorizers: readonly Authorizer[], req: ScopeRequest, ctx: RequestContext): Promise<ScopeGrant> {
   const fromAcl = aclAuthorize(acl, req);
-  if (fromAcl.kind === 'decided') return { actions: fromAcl.actions, decidedBy: 'acl' };
+  if (fromAcl.kind === 'decided') {
+    return { actions: fromAcl.actions, decidedBy: `acl[${fromAcl.rule}]`, ...(fromAcl.comment === undefined ? {} : { comment: fromAcl.comment }) };
+  }
   for (const authorizer of authorizers) {
     let decision;
+    const started = performance.now();
     try {
       ctx.signal.throwIfAborted();
       decision = await beforeDeadline(authorizer.authorize(req, ctx), ctx.signal);
     } catch (err) {
+      ctx.trace?.call('authorizer', authorizer.name, 'error', (performance.now() - started) / 1000);
       throw new AuthorizerFailure(authorizer.name, err);
     }
+    ctx.trace?.call('authorizer', authorizer.name, decision.kind, (performance.now() - started) / 1000);
     if (decision.kind === 'decided') return { actions: onlyRequested(decision.actions, req.actions), decidedBy: authorizer.name };
   }
   return { actions: [], decidedBy: null };

@@ -8,4 +8,13 @@ export interface RequestContext {
   readonly service: string;
   /** Aborts at the request's deadline; backends pass it to sockets and child processes. */
   readonly signal: AbortSignal;
+  /** Told about every backend call the chains make: for metrics. */
+  readonly trace?: BackendTrace;
+}
+
+/** What a provider or authorizer call came to; `error` is a thrown failure (the request gets 503). */
+export type BackendOutcome = 'allow' | 'deny' | 'no_match' | 'unknown' | 'decided' | 'error';
+
+export interface BackendTrace {
+  call(kind: 'provider' | 'authorizer', name: string, outcome: BackendOutcome, seconds: number): void;
 }

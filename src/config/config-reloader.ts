@@ -20,6 +20,8 @@ export const CONFIG_FILE = Symbol('regauth.config-file');
 export class ConfigReloader {
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
+  /** Reload results since start, for metrics. */
+  readonly stats = { succeeded: 0, failed: 0, lastSuccessSeconds: 0 };
   /** The files' signature when the last reload failed: the same broken files are not tried again. */
   #failedSignature: string | null = null;
 
@@ -72,6 +74,7 @@ export class ConfigReloader {
       this.#failedSignature = null;
     } catch (err) {
       this.#failedSignature = before;
+      this.stats.failed++;
       this.logger.error(
         { config: this.configFile, problems: err instanceof Error ? err.message : String(err) },
         'config reload rejected; still serving the previous config',
@@ -79,6 +82,8 @@ export class ConfigReloader {
       throw err;
     }
     this.store.swap(next);
+    this.stats.succeeded++;
+    this.stats.lastSuccessSeconds = Date.now() / 1000;
     this.logger.info({ config: this.configFile, generation: this.store.generation, kid: next.keys.signer.kid }, 'config reloaded');
     for (const warning of next.warnings) this.logger.warn(warning);
   }

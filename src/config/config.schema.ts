@@ -146,6 +146,13 @@ export const configSchema = z.strictObject({
   authn: z.array(z.discriminatedUnion('type', providerSchemas)).describe('Authentication providers, tried in order'),
   throttle: throttleSchema,
   reload: reloadSchema,
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Serve Prometheus metrics at /metrics'),
+      addr: addr.optional().describe('Serve them on this host:port only (e.g. "127.0.0.1:9090"), not on the token listener'),
+    })
+    .prefault({})
+    .describe('Prometheus metrics (docs/operations.md)'),
   acl: z.array(aclRuleSchema).default([]).describe('Access rules, first match decides'),
   authz: z
     .array(z.discriminatedUnion('type', authorizerSchemas))

@@ -17,6 +17,15 @@ export interface Identity {
   readonly credential?: string;
 }
 
+export interface ScopeDecision {
+  readonly scope: string;
+  readonly requested: readonly string[];
+  readonly granted: readonly string[];
+  /** null: no ACL entry matched and no authorizer decided, so nothing was granted. */
+  readonly by: string | null;
+  readonly rule?: string;
+}
+
 /** What the audit line records about one request, whatever its outcome. */
 export interface GrantAudit {
   account?: string;
@@ -28,6 +37,10 @@ export interface GrantAudit {
   granted?: string[];
   /** Invalid scopes and unknown actions, with the reason they were granted nothing. */
   ignored?: string[];
+  /** Per valid scope: what was asked, what was granted, and who decided (`acl[i]` and its comment, or an authorizer). */
+  decisions?: ScopeDecision[];
+  /** The grant came from a refresh token. */
+  refresh?: boolean;
   jti?: string;
   reason?: string;
 }
@@ -96,8 +109,13 @@ export class TokenGrantService {
     }
 
     const access: AccessEntry[] = [];
+    const decisions: ScopeDecision[] = [];
     try {
-      for (const scope of req.scopes) access.push(await grantScope(snapshot, scope, identity, context));
+      for (const scope of req.scopes) {
+        const { entry, decision } = await grantScope(snapshot, scope, identity, context);
+        access.push(entry);
+        if (decision) decisions.push(decision);
+      }
     } catch (err) {
       if (err instanceof AuthorizerFailure) {
         return {
@@ -135,6 +153,8 @@ export class TokenGrantService {
         requested: req.scopes.flatMap((s) => s.raw),
         granted: granted.map((a) => `${a.type}:${a.name}:${a.actions.join(',')}`),
         ...ignoredScopes(req.scopes),
+        ...(decisions.length > 0 ? { decisions } : {}),
+        ...(req.grant === 'refresh_token' ? { refresh: true } : {}),
         jti,
       },
     };
@@ -212,8 +232,13 @@ function ignoredScopes(scopes: readonly RequestedScope[]): { ignored?: string[] 
   return ignored.length > 0 ? { ignored } : {};
 }
 
-async function grantScope(snapshot: Snapshot, scope: RequestedScope, identity: Identity, ctx: RequestContext): Promise<AccessEntry> {
-  if (!scope.valid) return { type: scope.type, name: scope.name, actions: [] };
+async function grantScope(
+  snapshot: Snapshot,
+  scope: RequestedScope,
+  identity: Identity,
+  ctx: RequestContext,
+): Promise<{ entry: AccessEntry; decision?: ScopeDecision }> {
+  if (!scope.valid) return { entry: { type: scope.type, name: scope.name, actions: [] } };
   const grant = await authorizeScope(
     snapshot.acl,
     snapshot.authorizers,
@@ -228,5 +253,14 @@ async function grantScope(snapshot: Snapshot, scope: RequestedScope, identity: I
     },
     ctx,
   );
-  return { type: scope.type, name: scope.name, actions: [...grant.actions] };
+  return {
+    entry: { type: scope.type, name: scope.name, actions: [...grant.actions] },
+    decision: {
+      scope: `${scope.type}:${scope.name}`,
+      requested: scope.actions,
+      granted: grant.actions,
+      by: grant.decidedBy,
+      ...(grant.comment === undefined ? {} : { rule: grant.comment }),
+    },
+  };
 }

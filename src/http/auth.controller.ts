@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SnapshotStore } from '../config/snapshot-store.js';
 import { TokenGrantService, type GrantAudit } from '../grant/token-grant.service.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
+import { Metrics, type TokenOutcome } from '../observability/metrics.js';
 import { clientIp } from './client-ip.js';
 import { refusalResponse, sendRefusal, statusOf, type Refusal } from './refusal-table.js';
 import { parseTokenRequest } from './token-request.js';
@@ -21,6 +22,7 @@ export class AuthController {
     @Inject(SnapshotStore) private readonly store: SnapshotStore,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(TokenGrantService) private readonly grants: TokenGrantService,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   @Get(['auth', 'auth/token'])
@@ -48,48 +50,69 @@ export class AuthController {
     });
     const ip = address.ok ? address.ip : null;
     const requestId = randomUUID();
+    let grantType = 'unknown';
     const audit = (entry: GrantAudit): void =>
       this.logger.info(
         { audit: 'token', request_id: requestId, ip, method, client_id: clientIdOf(req), ...entry, ms: Math.round(performance.now() - started) },
         'token request',
       );
+    const refuse = (refusal: Refusal): void => {
+      this.metrics.tokenRequest(REFUSAL_OUTCOME[statusOf(refusal.code)] ?? 'error', grantType, (performance.now() - started) / 1000);
+      this.refuse(reply, refusal, token.issuer);
+    };
 
     if (!address.ok) {
       audit({ outcome: 'bad_request', reason: address.reason });
-      return this.refuse(reply, { code: 'invalid_client_address', message: 'the forwarded client address is not an IP address' }, token.issuer);
+      return refuse({ code: 'invalid_client_address', message: 'the forwarded client address is not an IP address' });
     }
     const body = method === 'POST' ? (req.body as Params | null | undefined) : undefined;
     const isForm = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '');
     if (method === 'POST' && (!isForm || body === undefined || body === null || typeof body !== 'object')) {
       audit({ outcome: 'bad_request', reason: 'POST body is not a form' });
-      return this.refuse(reply, { code: 'not_form' }, token.issuer);
+      return refuse({ code: 'not_form' });
     }
     const parsed = parseTokenRequest({ method, query: req.query as Params, body, authorization: authorizationHeaders(req.raw.rawHeaders) });
     if (!parsed.ok) {
       audit({ outcome: statusOf(parsed.code) === 401 ? 'denied' : 'bad_request', reason: parsed.message });
-      return this.refuse(reply, parsed, token.issuer);
+      return refuse(parsed);
     }
+    grantType = parsed.request.grant;
 
     const signal = AbortSignal.timeout(server.request_timeout);
     let outcome;
     try {
-      outcome = await this.grants.grant(snapshot, parsed.request, { requestId, ip, service: parsed.request.service ?? '', signal });
+      outcome = await this.grants.grant(snapshot, parsed.request, { requestId, ip, service: parsed.request.service ?? '', signal, trace: this.metrics.trace });
     } catch (err) {
       this.logger.error({ request_id: requestId, err }, 'token request failed');
       audit({ outcome: 'backend_error', reason: 'internal error' });
-      return this.refuse(reply, { code: 'internal' }, token.issuer);
+      return refuse({ code: 'internal' });
     }
     audit(outcome.audit);
     if (!outcome.ok) {
       if (outcome.audit.outcome === 'backend_error') this.logger.warn({ request_id: requestId, reason: outcome.audit.reason }, 'backend failure');
-      return this.refuse(reply, outcome.refusal, token.issuer);
+      return refuse(outcome.refusal);
     }
+    this.metrics.tokenRequest(grantOutcome(outcome.audit), grantType, (performance.now() - started) / 1000);
+    this.metrics.tokenIssued('access');
+    if (outcome.body.refresh_token !== undefined) this.metrics.tokenIssued('refresh');
     void reply.code(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').type('application/json').send(outcome.body);
   }
 
   private refuse(reply: FastifyReply, refusal: Refusal, issuer: string): void {
     sendRefusal(reply, refusalResponse(refusal, issuer));
   }
+}
+
+const REFUSAL_OUTCOME: Readonly<Record<number, TokenOutcome>> = { 400: 'bad_request', 401: 'unauthorized', 429: 'throttled', 503: 'unavailable' };
+
+/** A token was issued: did it carry everything that was asked? */
+function grantOutcome(audit: GrantAudit): TokenOutcome {
+  const decisions = audit.decisions ?? [];
+  const asked = decisions.reduce((n, d) => n + d.requested.length, 0);
+  const given = decisions.reduce((n, d) => n + d.granted.length, 0);
+  if (asked === 0) return audit.ignored ? 'denied' : 'granted';
+  if (given === asked) return 'granted';
+  return given === 0 ? 'denied' : 'partial';
 }
 
 /** Node keeps only the first of repeated Authorization headers; the raw list shows them all. */

@@ -1,7 +1,8 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, NotFoundException, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { SnapshotStore } from '../config/snapshot-store.js';
 import { Readiness } from '../lifecycle/readiness.js';
+import { Metrics } from '../observability/metrics.js';
 
 /**
  * Endpoints that never call a backend: key publication and health. They reveal nothing about
@@ -12,7 +13,19 @@ export class MetaController {
   constructor(
     @Inject(SnapshotStore) private readonly store: SnapshotStore,
     @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
+
+  /** Here unless turned off or moved to a listener of its own (metrics.addr, MetricsServer). */
+  @Get('metrics')
+  @Header('Cache-Control', 'no-store')
+  async prometheus(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const { enabled, addr } = this.store.current.config.metrics;
+    if (!enabled || addr !== undefined) throw new NotFoundException();
+    const { contentType, body } = await this.metrics.text();
+    void reply.type(contentType);
+    return body;
+  }
 
   @Get('.well-known/jwks.json')
   @Header('Cache-Control', 'public, max-age=300')

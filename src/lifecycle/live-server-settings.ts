@@ -18,7 +18,7 @@ import { Readiness } from './readiness.js';
  */
 @Injectable()
 export class LiveServerSettings implements OnApplicationBootstrap, OnApplicationShutdown {
-  #running: RegauthConfig['server'] | null = null;
+  #running: Pick<RegauthConfig, 'server' | 'metrics'> | null = null;
   #unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -29,7 +29,7 @@ export class LiveServerSettings implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.#running = this.store.current.config.server;
+    this.#running = this.store.current.config;
     this.#unsubscribe = this.store.onSwap((next, previous) => this.apply(next, previous));
   }
 
@@ -50,7 +50,8 @@ export class LiveServerSettings implements OnApplicationBootstrap, OnApplication
         this.logger.info({ certificate: settings.certificate }, 'TLS certificate replaced; new connections use it');
       }
     }
-    const restart = restartOnly(this.#running ?? settings, settings);
+    const running = this.#running ?? next.config;
+    const restart = [...restartOnly(running.server, settings), ...restartOnlyMetrics(running.metrics, next.config.metrics)];
     const before = this.readiness.restartRequired;
     this.readiness.setRestartRequired(restart);
     const added = restart.filter((key) => !before.includes(key));
@@ -68,4 +69,8 @@ function restartOnly(running: RegauthConfig['server'], next: RegauthConfig['serv
   if (running.addr !== next.addr) keys.push('server.addr');
   if ((running.certificate === undefined) !== (next.certificate === undefined)) keys.push('server.certificate');
   return keys;
+}
+
+function restartOnlyMetrics(running: RegauthConfig['metrics'], next: RegauthConfig['metrics']): string[] {
+  return running.addr !== next.addr ? ['metrics.addr'] : [];
 }

@@ -94,7 +94,7 @@ describe('command authorizer in the authorization chain', () => {
     process.env.RECORD_FILE = join(work.dir, 'authz-not-run');
     const sut = await buildSut({ command: script('exit-with.sh'), args: ['0'] });
     const acl = compileAcl([{ match: { account: 'alice' }, actions: ['pull'] }]).acl;
-    expect(await authorizeScope(acl, [sut], pushPull, ctx())).toEqual({ actions: ['pull'], decidedBy: 'acl' });
+    expect(await authorizeScope(acl, [sut], pushPull, ctx())).toEqual({ actions: ['pull'], decidedBy: 'acl[0]' });
     expect(existsSync(process.env.RECORD_FILE)).toBe(false);
   });
 

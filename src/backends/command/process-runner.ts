@@ -3,6 +3,10 @@ import crossSpawn from 'cross-spawn';
 import { performance } from 'node:perf_hooks';
 import { CommandError } from './command-error.js';
 
+/** Process groups started and not yet gone, across every command of the process: for metrics. */
+let live = 0;
+export const runningProcessGroups = (): number => live;
+
 /** Everything needed to start one command, fixed at load: no request data reaches argv or env. */
 export interface ProcessSpec {
   /** Absolute path of the executable. */
@@ -61,7 +65,8 @@ export function runProcess(spec: ProcessSpec, input: string, signal?: AbortSigna
   const result = new Promise<ProcessResult>((resolve, reject) => (settle = { resolve, reject }));
   let settled = false;
   let markDone!: () => void;
-  const done = new Promise<void>((resolve) => (markDone = resolve));
+  live++;
+  const done = new Promise<void>((resolve) => (markDone = resolve)).finally(() => void live--);
 
   const stdout: Buffer[] = [];
   let stdoutBytes = 0;
