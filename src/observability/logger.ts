@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { stdoutLogOutput } from './log-output.js';
+import { redactDeep } from './log-redaction.js';
 
 export type { Logger };
 
@@ -38,7 +39,11 @@ export function createLogger(level: LogLevel = 'info', destination?: NodeJS.Writ
       base: { service: 'regauth' },
       redact: { paths: REDACT, censor: '***' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        // Every line's fields, walked in full: the paths above only catch the shapes they name.
+        log: (object) => redactDeep(object) as Record<string, unknown>,
+      },
     },
     destination ?? stdoutLogOutput(),
   );

@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { scannedLogger } from '../support/log-scan.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
@@ -14,7 +15,7 @@ const hash = bcrypt.hashSync(password, 4);
 async function serve(fileName: string, text: (keys: KeyPairFiles) => string): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'regauth-labels-'));
   writeFileSync(join(dir, fileName), text(opensslKeyPair(dir, 'ec')));
-  return startServer({ configFile: join(dir, fileName), host: '127.0.0.1', port: 0, logLevel: 'silent' });
+  return startServer({ configFile: join(dir, fileName), host: '127.0.0.1', port: 0, logger: scannedLogger() });
 }
 
 const pushGranted = async (sut: RunningServer, repository: string): Promise<string[]> => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { scannedLogger } from '../support/log-scan.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -19,7 +20,7 @@ acl:
   - { match: {}, actions: [pull] }
 `,
   );
-  return startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logLevel: 'silent' });
+  return startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logger: scannedLogger() });
 }
 
 const granted = async (res: Response): Promise<string[]> =>

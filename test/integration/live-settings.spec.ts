@@ -1,4 +1,5 @@
 import bcrypt from 'bcrypt';
+import { scannedLogger } from '../support/log-scan.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -62,7 +63,7 @@ acl:
   });
 
   it('serves under a new path prefix after a reload, and no longer under the old one', async () => {
-    sut = await startServer({ configFile: write({ prefix: '/one' }), port: 0, logLevel: 'silent' });
+    sut = await startServer({ configFile: write({ prefix: '/one' }), port: 0, logger: scannedLogger() });
     expect((await fetch(`${sut.url}/one/healthz`)).status).toBe(200);
 
     write({ prefix: '/two' });
@@ -76,7 +77,7 @@ acl:
   });
 
   it('believes X-Forwarded-For from a proxy as soon as a reload names it as trusted', async () => {
-    sut = await startServer({ configFile: write({ trusted: '10.0.0.0/8' }), port: 0, logLevel: 'silent' });
+    sut = await startServer({ configFile: write({ trusted: '10.0.0.0/8' }), port: 0, logger: scannedLogger() });
     const actions = async (): Promise<string[]> => {
       const res = await fetch(`${sut.url}/auth?service=registry&scope=repository:app:pull,push`, {
         headers: { authorization: basic('alice', PASSWORD), 'x-forwarded-for': '203.0.113.9' },
@@ -92,7 +93,7 @@ acl:
 
   it('serves a renewed TLS certificate to new connections without a restart', async () => {
     await writeTls('first.regauth.test');
-    sut = await startServer({ configFile: write({ tls: true }), port: 0, logLevel: 'silent' });
+    sut = await startServer({ configFile: write({ tls: true }), port: 0, logger: scannedLogger() });
     expect(await peerName(sut.url)).toBe('first.regauth.test');
 
     await writeTls('renewed.regauth.test');
@@ -102,7 +103,7 @@ acl:
 
   it('refuses a reload whose certificate and key do not belong together, and keeps serving the old pair', async () => {
     await writeTls('first.regauth.test');
-    sut = await startServer({ configFile: write({ tls: true }), port: 0, logLevel: 'silent' });
+    sut = await startServer({ configFile: write({ tls: true }), port: 0, logger: scannedLogger() });
     const other = await generateKeyAndCertificate({ type: 'ec', curve: 'P-256', commonName: 'other', days: 1 });
     writeFileSync(join(dir, 'tls.key'), other.keyPem, { mode: 0o600 });
 
@@ -111,7 +112,7 @@ acl:
   });
 
   it('reports a changed listen address as needing a restart in /readyz, until the file matches again', async () => {
-    sut = await startServer({ configFile: write({}), port: 0, logLevel: 'silent' });
+    sut = await startServer({ configFile: write({}), port: 0, logger: scannedLogger() });
     write({ addr: '127.0.0.1:1' });
     await sut.reload();
     expect(await readyz(sut.url)).toMatchObject({ status: 'ready', restart_required: ['server.addr'] });

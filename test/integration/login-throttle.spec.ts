@@ -1,4 +1,5 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { scannedLogger } from '../support/log-scan.js';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ authn:
 acl: [{ match: {}, actions: [pull] }]
 `,
     );
-    sut = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    sut = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logger: scannedLogger() });
   });
   afterAll(() => sut.close());
 

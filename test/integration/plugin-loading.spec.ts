@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { scannedLogger } from '../support/log-scan.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PluginError } from '../../src/backends/plugin/plugin-error.js';
@@ -52,7 +53,7 @@ authz:
   - { type: plugin, module: ${JSON.stringify(EXAMPLE)} }
 `,
     );
-    const server = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    const server = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logger: scannedLogger() });
     try {
       const res = await fetch(`${server.url}/auth?service=registry&scope=repository:public/base:pull,push`, {
         headers: { authorization: `Basic ${Buffer.from(`robot-deploy:${ROBOT_TOKEN}`).toString('base64')}` },

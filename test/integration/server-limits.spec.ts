@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { scannedLogger } from '../support/log-scan.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -22,7 +23,7 @@ authn: [{ type: static, users: { "": {} } }]
 acl: [{ match: { account: "" }, actions: [pull] }]
 `,
     );
-    sut = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    sut = await startServer({ configFile: join(dir, 'config.yml'), host: '127.0.0.1', port: 0, logger: scannedLogger() });
     port = Number(new URL(sut.url).port);
   });
   afterAll(() => sut.close());

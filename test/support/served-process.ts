@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { scanLogLine } from './log-scan.js';
 import { eventually } from './settled.js';
 
 /**
@@ -30,7 +31,10 @@ export async function startServed(args: readonly string[], port: number, env: No
     pending += chunk.toString('utf8');
     const lines = pending.split('\n');
     pending = lines.pop()!;
-    for (const line of lines.filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of lines.filter(Boolean)) {
+      scanLogLine(line);
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    }
   });
   child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
   let ended = false;

@@ -1,5 +1,5 @@
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/observability/logger.js';
+import type { Logger } from '../../src/observability/logger.js';
+import { registerSecret, scannedLogger } from './log-scan.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 /**
@@ -7,22 +7,17 @@ import { startServer, type RunningServer } from '../../src/server.js';
  * secrets in them (docs/security.md rule 22), and the requests clients send to the token endpoint.
  */
 
-export const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+export const basic = (user: string, pw: string): string => {
+  registerSecret(pw);
+  return `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+};
 
 /** The payload of a JWT, unverified: the tests that check signatures do so themselves. */
 export const claimsOf = <T = Record<string, unknown>>(token: string): T => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as T;
 
-/** A debug logger whose lines all land in `lines`. */
+/** A debug logger whose lines all land in `lines`, each scanned for secrets (log-scan.ts). */
 export function capturingLogger(lines: string[]): Logger {
-  return createLogger(
-    'debug',
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        done();
-      },
-    }),
-  );
+  return scannedLogger(lines);
 }
 
 export type FormFields = Record<string, string | string[]>;
