@@ -1,7 +1,9 @@
+import { createRequire } from 'node:module';
 import { checkConfigCommand } from './check-config.command.js';
 import { explainCommand } from './explain.command.js';
 import { genKeyCommand } from './gen-key.command.js';
 import { hashPasswordCommand } from './hash-password.command.js';
+import { healthcheckCommand } from './healthcheck.command.js';
 import { registryConfigCommand } from './registry-config.command.js';
 import { serveCommand } from './serve.command.js';
 import { UsageError, type Command } from './command.js';
@@ -13,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   'gen-key': genKeyCommand,
   'registry-config': registryConfigCommand,
   explain: explainCommand,
+  healthcheck: healthcheckCommand,
 };
 
 const USAGE = `Usage: regauth <command> [options]
@@ -22,12 +25,22 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`)
   .join('\n')}
 
-Run "regauth <command> --help" for a command's options.
+Run "regauth <command> --help" for a command's options, "regauth --version" for the version.
 `;
+
+/** The version in package.json, which ships next to dist/ in the package and the image. */
+export function version(): string {
+  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+  return pkg.version;
+}
 
 /** Returns the process exit code; commands print their own messages. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`regauth ${version()} (node ${process.versions.node})\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);
     return name === undefined ? 2 : 0;
