@@ -147,6 +147,12 @@ describe('ACL placeholders', () => {
       expect(matches(sut, { name: 'team/app', labels: toLabels({ 'full-access': ['team/*'] }) })).toBe(true);
     });
 
+    it('inserts label values as pattern text in native configs only when the rule says ${labels_pattern:…}', () => {
+      const sut = acl({ name: '${labels_pattern:full-access}' });
+      expect(matches(sut, { name: 'team/app', labels: toLabels({ 'full-access': ['team/*'] }) })).toBe(true);
+      expect(matches(sut, { name: 'other/app', labels: toLabels({ 'full-access': ['team/*'] }) })).toBe(false);
+    });
+
     it('tries the cartesian product of several labels', () => {
       const sut = acl({ name: '${labels:org}/${labels:env}-*' });
       const labels = toLabels({ org: ['a', 'b'], env: ['dev', 'prod'] });

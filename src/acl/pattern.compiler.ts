@@ -185,7 +185,7 @@ class DynamicPattern {
       case 'label': {
         const value = chosen[this.labelIndex.get(s.key)!];
         if (value === undefined) return null;
-        return this.rawLabels ? value : this.escape(value);
+        return s.asPattern || this.rawLabels ? value : this.escape(value);
       }
     }
   }

@@ -4,7 +4,10 @@
  *   `${account}` `${type}` `${name}` `${service}`   the request's value, escaped
  *   `${account:N}` (also type/name/service)        capture group N (≥ 1) of the same entry's
  *                                                  regex for that field, escaped
- *   `${labels:key}`                                each of the user's values for `key`, raw
+ *   `${labels:key}`                                each of the user's values for `key`, escaped
+ *                                                  (inserted raw in docker_auth files)
+ *   `${labels_pattern:key}`                        each value inserted as pattern text: the
+ *                                                  label is trusted to hold a pattern (opt-in)
  *
  * docker_auth inserts captures unescaped. A capture is a piece of the request (the account, or
  * the repository name the client chose), so unescaped it could widen a rule: with
@@ -23,7 +26,7 @@ export type Segment =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'field'; readonly field: PatternField }
   | { readonly kind: 'capture'; readonly field: PatternField; readonly group: number; readonly token: string }
-  | { readonly kind: 'label'; readonly key: string };
+  | { readonly kind: 'label'; readonly key: string; readonly asPattern: boolean };
 
 export interface Template {
   readonly segments: readonly Segment[];
@@ -68,8 +71,8 @@ function toSegment(body: string, token: string): Segment | string {
   if (colon > 0) {
     const head = body.slice(0, colon);
     const tail = body.slice(colon + 1);
-    if (head === 'labels') {
-      return tail.length > 0 ? { kind: 'label', key: tail } : `placeholder ${token} needs a label name`;
+    if (head === 'labels' || head === 'labels_pattern') {
+      return tail.length > 0 ? { kind: 'label', key: tail, asPattern: head === 'labels_pattern' } : `placeholder ${token} needs a label name`;
     }
     if (FIELD_SET.has(head) && /^\d+$/.test(tail)) {
       const group = Number(tail);
@@ -77,7 +80,7 @@ function toSegment(body: string, token: string): Segment | string {
       return { kind: 'capture', field: head as PatternField, group, token };
     }
   }
-  return `unknown placeholder ${token} (known: \${account}, \${type}, \${name}, \${service}, \${<field>:N}, \${labels:<name>})`;
+  return `unknown placeholder ${token} (known: \${account}, \${type}, \${name}, \${service}, \${<field>:N}, \${labels:<name>}, \${labels_pattern:<name>})`;
 }
 
 function backslashesBefore(raw: string, at: number): number {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { checkConfigCommand } from './check-config.command.js';
+import { convertCommand } from './convert.command.js';
 import { explainCommand } from './explain.command.js';
 import { genKeyCommand } from './gen-key.command.js';
 import { hashPasswordCommand } from './hash-password.command.js';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   'gen-key': genKeyCommand,
   'registry-config': registryConfigCommand,
   explain: explainCommand,
+  convert: convertCommand,
   healthcheck: healthcheckCommand,
 };
 
