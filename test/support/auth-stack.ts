@@ -1,5 +1,6 @@
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freePort } from './free-port.js';
+import { scannedLogger } from './log-scan.js';
 import { startRegistry, type RunningRegistry } from './registry-process.js';
 import type { Creds } from './skopeo.js';
 
@@ -26,11 +27,11 @@ export interface AuthStack {
   stop(): Promise<void>;
 }
 
-/** `E2E_LOG=info` shows regauth's log while debugging a failing e2e test. */
-const logLevel = process.env.E2E_LOG === 'info' ? 'info' : 'silent';
+/** `E2E_LOG=info` shows regauth's log while debugging a failing e2e test; otherwise it is only scanned for secrets. */
+const logging = process.env.E2E_LOG === 'info' ? { logLevel: 'info' as const } : { logger: scannedLogger() };
 
 export async function startAuthStack(opts: AuthStackOptions): Promise<AuthStack> {
-  const server = await startServer({ configFile: opts.configFile, host: '127.0.0.1', port: await freePort(), logLevel });
+  const server = await startServer({ configFile: opts.configFile, host: '127.0.0.1', port: await freePort(), ...logging });
   const realm = `${server.url}/auth`;
   let registry: RunningRegistry;
   try {
