@@ -1,0 +1,123 @@
+// The benchmark's server configs and requests (BENCHMARKS.md describes each workload).
+import bcrypt from 'bcrypt';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PASSWORDS = { cost10: 'bench-cost10-password', cost5: 'bench-cost5-password' };
+const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
+
+/** Writes the bench config for one signing key; throttling is off, so W5's 401s stay 401s. */
+export function writeBenchConfig(dir, keyFile) {
+  const script = join(dir, 'ext_auth.sh');
+  writeFileSync(script, '#!/bin/sh\nread line\n[ "$line" = "robot robot-token" ] && exit 0\nexit 2\n');
+  chmodSync(script, 0o755);
+  const file = join(dir, 'config.yml');
+  writeFileSync(
+    file,
+    `server: { addr: "127.0.0.1:0", password_hashing: { concurrency: 2, queue: 10000 } }
+throttle: { enabled: false }
+metrics: { enabled: false }
+reload: { watch: false }
+token:
+  issuer: bench
+  keys: [{ key: ${JSON.stringify(keyFile)} }]
+  refresh: { secrets: [refresh.secret] }
+services: [registry]
+authn:
+  - name: users
+    type: static
+    users:
+      alice: { password: "${bcrypt.hashSync(PASSWORDS.cost10, 10)}" }
+      bob: { password: "${bcrypt.hashSync(PASSWORDS.cost5, 5)}" }
+      "": {}
+  - { name: scripts, type: command, command: ./ext_auth.sh, concurrency: 64, queue: 10000 }
+acl:
+  - { match: { account: "", name: "public/*" }, actions: [pull] }
+  - { match: { account: "/.+/" }, actions: [pull, push] }
+`,
+  );
+  writeFileSync(join(dir, 'refresh.secret'), `${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o600 });
+  return file;
+}
+
+const scope = 'scope=repository:foo/bar:pull,push';
+const fiveScopes = ['a', 'b', 'c', 'd', 'e'].map((n) => `scope=repository:team/${n}:pull,push`).join('&');
+
+/**
+ * Each workload: the request wrk repeats, and what a correct answer is. `refresh` asks the server
+ * for a refresh token first (W9). `pending` names what a workload still waits for.
+ */
+export const WORKLOADS = [
+  { id: 'W1', title: 'anonymous pull of public/*', request: () => ({ path: '/auth?service=registry&scope=repository:public/app:pull' }), status: 200 },
+  { id: 'W2', title: 'static user, bcrypt 10, credential cache on', pending: 'the credential cache' },
+  {
+    id: 'W3',
+    title: 'static user, bcrypt 10, cache off',
+    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('alice', PASSWORDS.cost10) } }),
+    status: 200,
+  },
+  {
+    id: 'W4',
+    title: 'static user, bcrypt 5, cache off',
+    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('bob', PASSWORDS.cost5) } }),
+    status: 200,
+  },
+  {
+    id: 'W5',
+    title: 'wrong password, bcrypt 5 (401)',
+    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('bob', 'wrong-password') } }),
+    status: 401,
+  },
+  {
+    id: 'W6',
+    title: 'five scopes per request, bcrypt 5 user (cache off until the cache exists)',
+    request: () => ({ path: `/auth?service=registry&${fiveScopes}`, headers: { Authorization: basic('bob', PASSWORDS.cost5) } }),
+    status: 200,
+  },
+  {
+    id: 'W7',
+    title: 'ext_auth script provider, cache off',
+    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('robot', 'robot-token') } }),
+    status: 200,
+  },
+  { id: 'W8', title: 'LDAP user against a local slapd, cache off', pending: 'a slapd started by the harness' },
+  {
+    id: 'W9',
+    title: 'refresh-token grant (POST)',
+    refresh: true,
+    request: ({ refreshToken }) => ({
+      path: '/auth',
+      method: 'POST',
+      headers: { 'Content-Type': FORM },
+      body: `grant_type=refresh_token&service=registry&client_id=bench&refresh_token=${refreshToken}&${scope}`,
+    }),
+    status: 200,
+  },
+  {
+    id: 'W10',
+    title: 'OAuth2 password grant (POST), bcrypt 5 user (cache off until the cache exists)',
+    request: () => ({
+      path: '/auth',
+      method: 'POST',
+      headers: { 'Content-Type': FORM },
+      body: `grant_type=password&service=registry&client_id=bench&username=bob&password=${PASSWORDS.cost5}&${scope}`,
+    }),
+    status: 200,
+  },
+];
+
+/** A refresh token for bob, for W9. */
+export async function fetchRefreshToken(url) {
+  const res = await fetch(`${url}/auth?service=registry&offline_token=true&${scope}`, { headers: { Authorization: basic('bob', PASSWORDS.cost5) } });
+  const body = await res.json();
+  if (!body.refresh_token) throw new Error(`no refresh token (HTTP ${res.status})`);
+  return body.refresh_token;
+}
+
+/** One request as the server must answer it: checked once before each figure. */
+export async function checkAnswer(url, request, status) {
+  const res = await fetch(`${url}${request.path}`, { method: request.method ?? 'GET', headers: request.headers, body: request.body });
+  await res.arrayBuffer();
+  if (res.status !== status) throw new Error(`expected HTTP ${status}, got ${res.status} for ${request.path}`);
+}
