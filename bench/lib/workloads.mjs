@@ -8,7 +8,7 @@ const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).to
 const FORM = 'application/x-www-form-urlencoded';
 
 /** Writes the bench config for one signing key; throttling is off, so W5's 401s stay 401s. */
-export function writeBenchConfig(dir, keyFile) {
+export function writeBenchConfig(dir, keyFile, { cache = '0s' } = {}) {
   const script = join(dir, 'ext_auth.sh');
   writeFileSync(script, '#!/bin/sh\nread line\n[ "$line" = "robot robot-token" ] && exit 0\nexit 2\n');
   chmodSync(script, 0o755);
@@ -27,11 +27,12 @@ services: [registry]
 authn:
   - name: users
     type: static
+    cache: ${cache}
     users:
       alice: { password: "${bcrypt.hashSync(PASSWORDS.cost10, 10)}" }
       bob: { password: "${bcrypt.hashSync(PASSWORDS.cost5, 5)}" }
       "": {}
-  - { name: scripts, type: command, command: ./ext_auth.sh, concurrency: 64, queue: 10000 }
+  - { name: scripts, type: command, command: ./ext_auth.sh, cache: ${cache}, concurrency: 64, queue: 10000 }
 acl:
   - { match: { account: "", name: "public/*" }, actions: [pull] }
   - { match: { account: "/.+/" }, actions: [pull, push] }
@@ -50,7 +51,13 @@ const fiveScopes = ['a', 'b', 'c', 'd', 'e'].map((n) => `scope=repository:team/$
  */
 export const WORKLOADS = [
   { id: 'W1', title: 'anonymous pull of public/*', request: () => ({ path: '/auth?service=registry&scope=repository:public/app:pull' }), status: 200 },
-  { id: 'W2', title: 'static user, bcrypt 10, credential cache on', pending: 'the credential cache' },
+  {
+    id: 'W2',
+    title: 'static user, bcrypt 10, credential cache on',
+    cache: '60s',
+    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('alice', PASSWORDS.cost10) } }),
+    status: 200,
+  },
   {
     id: 'W3',
     title: 'static user, bcrypt 10, cache off',
@@ -71,7 +78,8 @@ export const WORKLOADS = [
   },
   {
     id: 'W6',
-    title: 'five scopes per request, bcrypt 5 user (cache off until the cache exists)',
+    title: 'five scopes per request, cached user',
+    cache: '60s',
     request: () => ({ path: `/auth?service=registry&${fiveScopes}`, headers: { Authorization: basic('bob', PASSWORDS.cost5) } }),
     status: 200,
   },
@@ -96,7 +104,8 @@ export const WORKLOADS = [
   },
   {
     id: 'W10',
-    title: 'OAuth2 password grant (POST), bcrypt 5 user (cache off until the cache exists)',
+    title: 'OAuth2 password grant (POST), cached user',
+    cache: '60s',
     request: () => ({
       path: '/auth',
       method: 'POST',

@@ -252,7 +252,7 @@ describe('parseConfigText (docker_auth format)', () => {
       kid_format: 'libtrust',
       x5c: false,
     });
-    expect(sut.config.authn).toEqual([{ type: 'static', name: 'users', users: { admin: { password: HASH }, '': {} } }]);
+    expect(sut.config.authn).toEqual([{ type: 'static', name: 'users', cache: 0, users: { admin: { password: HASH }, '': {} } }]);
     expect(sut.config.acl).toEqual([{ match: { account: 'admin' }, actions: ['*'] }]);
   });
 

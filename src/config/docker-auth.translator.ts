@@ -75,7 +75,8 @@ export function translateDockerAuth(raw: Record<string, unknown>, providerTypes:
     }
     if (type === 'static') pathMap.push([`authn[${authn.length}].users`, 'users']);
     pathMap.push([`authn[${authn.length}]`, section]);
-    authn.push({ ...(isObject(body) ? body : {}), type, name: section });
+    // docker_auth asks its backends on every login: no credential cache, as there.
+    authn.push({ ...(isObject(body) ? body : {}), type, name: section, cache: 0 });
   };
   if (raw.users !== undefined) {
     if (isObject(raw.users)) addProvider('users', 'static', { users: raw.users });

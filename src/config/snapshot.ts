@@ -7,6 +7,7 @@ import { addressList } from '../common/address-list.js';
 import { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
 import { looseSecretFileWarning } from '../common/file-mode.js';
 import { filesSignature } from './files-signature.js';
+import { withCredentialCache } from '../authn/credential-cache.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
 import type { Provider } from '../authn/provider.js';
 import { authorizerName, createAuthorizer } from '../authz/authorizer-registry.js';
@@ -117,7 +118,7 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
           throw setupError(`authn[${index}]`, err);
         },
       );
-      providers.push(created);
+      providers.push(withCredentialCache(created, providerConfig.cache));
     }
     for (const [index, authorizerConfig] of config.authz.entries()) {
       const created = await createAuthorizer(authorizerConfig, { baseDir, name: authorizerName(authorizerConfig, index), warn, uses }).catch((err: unknown) => {

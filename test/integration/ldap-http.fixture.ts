@@ -37,6 +37,7 @@ services: [${SERVICE}]
 authn:
   - type: ldap
     name: corp
+    cache: 0s # the outage cases need every login to reach slapd
     url: [${slapd.ldapsUrl}]
     ca_certificate: ${ca}
     bind_dn: "${SERVICE_ACCOUNT.dn}"

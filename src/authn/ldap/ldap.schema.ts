@@ -1,4 +1,5 @@
 import { FilterParser } from 'ldapts';
+import { credentialCacheField } from '../credential-cache.js';
 import { z } from 'zod';
 import { duration } from '../../common/duration.js';
 import { parseDn } from './ldap-dn.js';
@@ -35,6 +36,7 @@ export const ldapProviderSchema = z
   .strictObject({
     type: z.literal('ldap'),
     name: z.string().min(1).optional(),
+    ...credentialCacheField,
     url: z
       .union([ldapUrl, z.array(ldapUrl).min(1)])
       .optional()

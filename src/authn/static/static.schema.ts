@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialCacheField } from '../credential-cache.js';
 
 /** bcrypt in its modular-crypt form; $2y$ (PHP, htpasswd -B) is the same algorithm as $2b$. */
 export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|1[0-6])\$[./A-Za-z0-9]{53}$/;
@@ -16,6 +17,7 @@ export const staticProviderSchema = z
   .strictObject({
     type: z.literal('static'),
     name: z.string().min(1).optional(),
+    ...credentialCacheField,
     users: z.record(z.string(), staticUser),
   })
   .superRefine((cfg, ctx) => {

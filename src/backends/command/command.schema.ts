@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialCacheField } from '../../authn/credential-cache.js';
 import { duration } from '../../common/duration.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -34,6 +35,7 @@ export const commandOptionsShape = {
 export const commandProviderSchema = z.strictObject({
   type: z.literal('command'),
   name: z.string().min(1).optional(),
+  ...credentialCacheField,
   ...commandOptionsShape,
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialCacheField } from '../../authn/credential-cache.js';
 import { duration } from '../../common/duration.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -43,6 +44,7 @@ export const httpCallbackOptionsShape = {
 export const httpProviderSchema = z.strictObject({
   type: z.literal('http'),
   name: z.string().min(1).optional(),
+  ...credentialCacheField,
   ...httpCallbackOptionsShape,
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialCacheField } from '../../authn/credential-cache.js';
 import { duration } from '../../common/duration.js';
 
 /** Options shared by plugin providers and plugin authorizers. */
@@ -22,6 +23,7 @@ export const pluginOptionsShape = {
 export const pluginProviderSchema = z.strictObject({
   type: z.literal('plugin'),
   name: z.string().min(1).optional(),
+  ...credentialCacheField,
   ...pluginOptionsShape,
 });
 
