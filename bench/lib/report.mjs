@@ -90,7 +90,7 @@ export function writeReport(file, results, previous) {
   }
   lines.push(
     '',
-    '"non-2xx" counts answers other than 2xx (W5 expects 401 for all). "other CPU" is the share of one core used by other processes than the server (and the load generator) during the median run: above ~20% the figure was disturbed and should be rerun.',
+    '"non-2xx" counts answers other than 2xx (W5 expects 401 for all). "other CPU" is the CPU the machine spent outside the server during the median run, wrk included, as a share of one core: wrk alone takes roughly 10–20%, so much more means the figure was disturbed and should be rerun.',
     '',
   );
   lines.push('## Targets', '', '| target | this run | met |', '|---|---|---|');
