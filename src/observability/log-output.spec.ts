@@ -9,8 +9,23 @@ describe(stdoutLogOutput.name, () => {
     const sut = stdoutLogOutput(out as unknown as Out);
     sut.write('one\n');
     sut.write('two\n');
+    await new Promise((r) => setImmediate(r));
     expect(String(out.read())).toBe('one\ntwo\n');
     expect(sut.dropped()).toBe(0);
+  });
+
+  it('sends the lines of one turn of the event loop in one write', async () => {
+    const chunks: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    const sut = stdoutLogOutput(out as unknown as Out);
+    for (const line of ['a\n', 'b\n', 'c\n']) sut.write(line);
+    await new Promise((r) => setImmediate(r));
+    expect(chunks).toEqual(['a\nb\nc\n']);
   });
 
   it('drops and counts lines once the unread buffer passes the bound, never blocking the caller', () => {

@@ -22,21 +22,35 @@ export interface LogOutput {
 export function stdoutLogOutput(out: NodeJS.WriteStream & { writableLength: number } = process.stdout): LogOutput {
   let dropped = 0;
   let broken = false;
+  // Lines of one turn of the event loop go out in one write: a write per line was the largest
+  // single cost of an anonymous pull after signing (for a file or /dev/null, each is a syscall).
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  const drain = (): void => {
+    if (pending.length === 0) return;
+    const chunk = pending.join('');
+    pending = [];
+    pendingBytes = 0;
+    if (!broken) out.write(chunk);
+  };
   out.on('error', () => {
     // EPIPE, ENOSPC, EIO: the stream is destroyed; nothing after this line can be delivered.
     broken = true;
   });
   return {
     write(line) {
-      if (broken || out.writableLength > MAX_BUFFERED_LOG_BYTES) {
+      if (broken || out.writableLength + pendingBytes > MAX_BUFFERED_LOG_BYTES) {
         dropped++;
         return true;
       }
-      out.write(line);
+      if (pending.length === 0) setImmediate(drain);
+      pending.push(line);
+      pendingBytes += line.length;
       // Backpressure is handled here (the bound above), not by pino: always accept the line.
       return true;
     },
     flush(cb) {
+      drain();
       if (broken || out.writableLength === 0) return cb();
       out.once('drain', () => cb());
     },

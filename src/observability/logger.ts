@@ -11,33 +11,16 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Structured JSON logs. Redaction lives here, in the logger itself, so no call site can leak a
- * credential by logging a request or an error object carelessly (docs/security.md rule 22). `Secret`
- * values print as `***` on their own; these paths catch raw strings.
+ * credential by logging a request or an error object carelessly (docs/security.md rule 22):
+ * `Secret` values print as `***` on their own, and every line is walked by `redactDeep`, which
+ * masks sensitive keys at any depth (a list of pino `redact` paths only catches the shapes it
+ * names, and walking twice cost 3% of an anonymous pull's CPU).
  */
-const REDACT = [
-  'password',
-  '*.password',
-  'refresh_token',
-  '*.refresh_token',
-  'token',
-  '*.token',
-  'access_token',
-  '*.access_token',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  '*.headers.authorization',
-  'req.headers.authorization',
-  'secret',
-  '*.secret',
-];
-
 export function createLogger(level: LogLevel = 'info', destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
       level,
       base: { service: 'regauth' },
-      redact: { paths: REDACT, censor: '***' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),

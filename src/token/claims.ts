@@ -52,9 +52,24 @@ export function buildAccessClaims(input: AccessClaimsInput): AccessClaims {
   };
 }
 
+/**
+ * Random bytes are drawn from the system in blocks: one call per 256 ids instead of one per
+ * request (a per-request `randomBytes(16)` was 5% of the CPU of an anonymous pull). Each id still
+ * takes 128 bits from the cryptographic source, never reused.
+ */
+const JTI_BYTES = 16;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 /** 128 random bits, base64url: unique enough to trace one token through registry logs. */
 export function newJti(): string {
-  return randomBytes(16).toString('base64url');
+  if (offset + JTI_BYTES > pool.length) {
+    pool = randomBytes(JTI_BYTES * 256);
+    offset = 0;
+  }
+  const id = pool.toString('base64url', offset, offset + JTI_BYTES);
+  offset += JTI_BYTES;
+  return id;
 }
 
 export interface TokenResponse {
