@@ -167,6 +167,41 @@ for (const workload of selected) {
   }
 }
 
+// Cheap requests must not queue behind expensive ones: W1's latency while W3 keeps bcrypt busy.
+if (!smoke && (only.size === 0 || (only.has('W1') && only.has('W3')))) {
+  const [alg, keyFile] = keys[0];
+  const dir = join(work, 'mixed');
+  mkdirSync(dir, { recursive: true });
+  const configFile = writeBenchConfig(dir, keyFile);
+  const w1 = WORKLOADS.find((w) => w.id === 'W1').request();
+  const w3 = WORKLOADS.find((w) => w.id === 'W3').request();
+  log(`W1+W3 ${alg}: anonymous pulls while cold bcrypt-10 logins saturate the hashing slots …`);
+  const { child, url } = await startRegauth(configFile);
+  try {
+    const cpu0 = cpuMs(child.pid);
+    const [cheap, costly] = await Promise.all([
+      drive({ url: `${url}${w1.path}`, request: w1, seconds, connections: CONNECTIONS / 2 }),
+      drive({ url: `${url}${w3.path}`, request: w3, seconds, connections: CONNECTIONS / 2 }),
+    ]);
+    const serverCpu = cpuMs(child.pid) - cpu0;
+    figures.push({
+      workload: 'W1+W3',
+      title: "W1 (anonymous pull) while W3 saturates bcrypt; figures are W1's",
+      alg,
+      ...cheap,
+      raw: undefined,
+      runs: [Math.round(cheap.rps)],
+      cpuPerRequestMs: serverCpu / Math.max(1, cheap.requests + costly.requests),
+      otherCpuShare: 0,
+      peakRssMiB: peakRssMiB(child.pid),
+      alongside: { rps: costly.rps, p99: costly.p99 },
+    });
+    log(`  W1 ${Math.round(cheap.rps)} req/s, p99 ${cheap.p99} ms; W3 alongside ${Math.round(costly.rps)} req/s`);
+  } finally {
+    await stopProcess(child);
+  }
+}
+
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.versions.node, date: new Date().toISOString() };
 const outDir = values.out;
 mkdirSync(outDir, { recursive: true });

@@ -48,7 +48,13 @@ export function targets(results) {
       f && b3 ? f.rps >= 0.9 * machine.cpus * b3 : null,
     );
   }
-  check('W1 p99 ≤ 10 ms while W3 saturates bcrypt', null, '10 ms', null);
+  const mixed = find(figures, 'W1+W3', 'ES256');
+  check(
+    'W1 p99 ≤ 10 ms while W3 saturates bcrypt',
+    mixed ? `p99 ${fmt(mixed.p99, 2)} ms (W3 alongside: ${fmt(mixed.alongside?.rps)} req/s)` : null,
+    '10 ms',
+    mixed ? mixed.p99 <= 10 : null,
+  );
   const peak = Math.max(...figures.filter((f) => !f.pending).map((f) => f.peakRssMiB));
   check('peak RSS ≤ 120 MB per worker', `${fmt(peak)} MiB`, '120 MB', peak * 1.048576 <= 120);
   return rows;
