@@ -150,7 +150,7 @@ for (const workload of selected) {
   for (const [alg, keyFile] of variants) {
     const dir = join(work, `${workload.id}-${alg}`);
     mkdirSync(dir, { recursive: true });
-    const configFile = writeBenchConfig(dir, keyFile, { cache: workload.cache ?? '0s' });
+    const configFile = writeBenchConfig(dir, keyFile, { cache: workload.cache ?? '0s', scriptFirst: workload.scriptFirst });
     log(`${workload.id} ${alg}: ${workload.title} …`);
     const result = await figure(
       () => startRegauth(configFile),
