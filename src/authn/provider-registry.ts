@@ -6,7 +6,6 @@ import { createStaticProvider } from './static/static.provider.js';
 import { commandProviderSchema } from '../backends/command/command.schema.js';
 import { createCommandProvider } from '../backends/command/command.provider.js';
 import { httpProviderSchema } from '../backends/http/http.schema.js';
-import { createHttpProvider } from '../backends/http/http.provider.js';
 import { pluginProviderSchema } from '../backends/plugin/plugin.schema.js';
 import { createPluginProvider } from '../backends/plugin/plugin.provider.js';
 import { ldapProviderSchema } from './ldap/ldap.schema.js';
@@ -24,7 +23,11 @@ function providerType<S extends z.ZodType>(t: BackendType<S, ProviderBuildContex
 export const PROVIDER_TYPES = {
   static: providerType({ schema: staticProviderSchema, create: createStaticProvider }),
   command: providerType({ schema: commandProviderSchema, create: createCommandProvider }),
-  http: providerType({ schema: httpProviderSchema, create: createHttpProvider }),
+  // Loaded only when configured: the HTTP client (axios) is 20 MiB of memory nobody else needs.
+  http: providerType({
+    schema: httpProviderSchema,
+    create: async (config, ctx) => (await import('../backends/http/http.provider.js')).createHttpProvider(config, ctx),
+  }),
   plugin: providerType({ schema: pluginProviderSchema, create: createPluginProvider }),
   ldap: providerType({ schema: ldapProviderSchema, create: createLdapProvider }),
 } as const;

@@ -4,7 +4,6 @@ import type { Authorizer, AuthorizerBuildContext } from './authorizer.js';
 import { commandAuthorizerSchema } from '../backends/command/command-authorizer.schema.js';
 import { createCommandAuthorizer } from '../backends/command/command.authorizer.js';
 import { httpAuthorizerSchema } from '../backends/http/http-authorizer.schema.js';
-import { createHttpAuthorizer } from '../backends/http/http.authorizer.js';
 import { pluginAuthorizerSchema } from '../backends/plugin/plugin-authorizer.schema.js';
 import { createPluginAuthorizer } from '../backends/plugin/plugin.authorizer.js';
 
@@ -18,7 +17,11 @@ function authorizerType<S extends z.ZodType>(t: BackendType<S, AuthorizerBuildCo
  */
 export const AUTHORIZER_TYPES = {
   command: authorizerType({ schema: commandAuthorizerSchema, create: createCommandAuthorizer }),
-  http: authorizerType({ schema: httpAuthorizerSchema, create: createHttpAuthorizer }),
+  // Loaded only when configured, like the http provider (see provider-registry.ts).
+  http: authorizerType({
+    schema: httpAuthorizerSchema,
+    create: async (config, ctx) => (await import('../backends/http/http.authorizer.js')).createHttpAuthorizer(config, ctx),
+  }),
   plugin: authorizerType({ schema: pluginAuthorizerSchema, create: createPluginAuthorizer }),
 } as const;
 

@@ -1,9 +1,21 @@
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509 = typeof import('@peculiar/x509');
+let x509Module: Promise<X509> | undefined;
+
+/**
+ * @peculiar/x509 (12 MiB once loaded) is needed only to make certificates: by `gen-key` and
+ * `generate_missing`, never by a server whose keys exist, so it is loaded on first use.
+ * It resolves its services through tsyringe, which needs the Reflect metadata API.
+ */
+function loadX509(): Promise<X509> {
+  x509Module ??= import('reflect-metadata').then(async () => {
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  });
+  return x509Module;
+}
 
 export interface KeyGenerationOptions {
   readonly type: 'rsa' | 'ec';
@@ -32,6 +44,7 @@ const BACKDATE_MS = 60 * 60 * 1000;
  * root too.
  */
 export async function generateKeyAndCertificate(options: KeyGenerationOptions): Promise<GeneratedKey> {
+  const x509 = await loadX509();
   if (!options.commonName) throw new RangeError('commonName must not be empty');
   if (!Number.isInteger(options.days) || options.days < 1) throw new RangeError('days must be a positive integer');
   const { keyAlgorithm, signingAlgorithm } = algorithms(options);
