@@ -109,7 +109,7 @@ async function figure(start, request, expectStatus, prepare) {
         ...r,
         cpuPerRequestMs: serverCpu / Math.max(1, r.requests),
         serverCpuMs: serverCpu,
-        otherCpuShare: Math.max(0, machineCpu - serverCpu - (r.loadCpuMs ?? 0)) / wall,
+        otherCpuShare: Math.max(0, machineCpu - serverCpu) / wall,
       });
     }
     const mid = results.find((r) => r.rps === median(results.map((x) => x.rps)));
@@ -192,7 +192,8 @@ if (!smoke && (only.size === 0 || (only.has('W1') && only.has('W3')))) {
       raw: undefined,
       runs: [Math.round(cheap.rps)],
       cpuPerRequestMs: serverCpu / Math.max(1, cheap.requests + costly.requests),
-      otherCpuShare: 0,
+      // Two load generators share the machine here: no fair 'other CPU' figure.
+      otherCpuShare: Number.NaN,
       peakRssMiB: peakRssMiB(child.pid),
       alongside: { rps: costly.rps, p99: costly.p99 },
     });

@@ -3,7 +3,7 @@ import { beforeDeadline } from '../common/deadline.js';
 import type { Labels } from '../common/labels.js';
 import type { Secret } from '../common/secret.js';
 import type { Provider } from './provider.js';
-import type { RequestContext } from '../common/request-context.js';
+import { secondsSince, type RequestContext } from '../common/request-context.js';
 
 export type ChainResult =
   | { readonly kind: 'allow'; readonly provider: string; readonly account: string; readonly labels: Labels; readonly credential?: string }
@@ -41,10 +41,10 @@ export async function authenticate(providers: readonly Provider[], user: string,
       ctx.signal.throwIfAborted();
       result = await beforeDeadline(provider.authenticate(user, password, ctx), ctx.signal);
     } catch (err) {
-      ctx.trace?.call('provider', provider.name, 'error', seconds(started));
+      ctx.trace?.call('provider', provider.name, 'error', secondsSince(started));
       throw new ProviderFailure(provider.name, err, password);
     }
-    ctx.trace?.call('provider', provider.name, result.kind, seconds(started));
+    ctx.trace?.call('provider', provider.name, result.kind, secondsSince(started));
     if (result.kind === 'allow') {
       return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels: result.labels, credential: result.credential };
     }
@@ -71,15 +71,13 @@ export async function lookup(
   try {
     result = await beforeDeadline(provider.lookup(account, ctx), ctx.signal);
   } catch (err) {
-    ctx.trace?.call('provider', provider.name, 'error', seconds(started));
+    ctx.trace?.call('provider', provider.name, 'error', secondsSince(started));
     throw new ProviderFailure(provider.name, err);
   }
-  ctx.trace?.call('provider', provider.name, result.kind, seconds(started));
+  ctx.trace?.call('provider', provider.name, result.kind, secondsSince(started));
   if (result.kind === 'allow') {
     return { kind: 'allow', provider: provider.name, account: result.account ?? account, labels: result.labels, credential: result.credential };
   }
   if (result.kind === 'unknown') return result;
   return result.kind === 'deny' ? { kind: 'deny', provider: provider.name } : { kind: 'no_match' };
 }
-
-const seconds = (since: number): number => (performance.now() - since) / 1000;

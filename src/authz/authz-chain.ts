@@ -1,5 +1,5 @@
 import { authorize as aclAuthorize, type CompiledAcl } from '../acl/index.js';
-import type { RequestContext } from '../common/request-context.js';
+import { secondsSince, type RequestContext } from '../common/request-context.js';
 import { performance } from 'node:perf_hooks';
 import { beforeDeadline } from '../common/deadline.js';
 import type { Authorizer, ScopeRequest } from './authorizer.js';
@@ -41,10 +41,10 @@ export async function authorizeScope(acl: CompiledAcl, authorizers: readonly Aut
       ctx.signal.throwIfAborted();
       decision = await beforeDeadline(authorizer.authorize(req, ctx), ctx.signal);
     } catch (err) {
-      ctx.trace?.call('authorizer', authorizer.name, 'error', (performance.now() - started) / 1000);
+      ctx.trace?.call('authorizer', authorizer.name, 'error', secondsSince(started));
       throw new AuthorizerFailure(authorizer.name, err);
     }
-    ctx.trace?.call('authorizer', authorizer.name, decision.kind, (performance.now() - started) / 1000);
+    ctx.trace?.call('authorizer', authorizer.name, decision.kind, secondsSince(started));
     if (decision.kind === 'decided') return { actions: onlyRequested(decision.actions, req.actions), decidedBy: authorizer.name };
   }
   return { actions: [], decidedBy: null };

@@ -15,6 +15,9 @@ export interface RequestContext {
 /** What a provider or authorizer call came to; `error` is a thrown failure (the request gets 503). */
 export type BackendOutcome = 'allow' | 'deny' | 'no_match' | 'unknown' | 'decided' | 'error';
 
+/** Seconds since a `performance.now()` reading: how long a traced call took. */
+export const secondsSince = (started: number): number => (performance.now() - started) / 1000;
+
 export interface BackendTrace {
   call(kind: 'provider' | 'authorizer', name: string, outcome: BackendOutcome, seconds: number): void;
 }
