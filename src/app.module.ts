@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoginThrottle } from './authn/login-throttle.js';
 import { APP_FILTER } from '@nestjs/core';
+import { WorkerChannel } from './cluster/worker-channel.js';
 import { CONFIG_FILE, ConfigReloader } from './config/config-reloader.js';
 import { ConfigWatcher } from './config/config-watcher.js';
 import { EnvironmentModule, RuntimeEnvironment } from './config/environment.js';
@@ -55,6 +56,7 @@ export class AppModule {
         LiveServerSettings,
         Metrics,
         MetricsServer,
+        WorkerChannel,
       ],
     };
   }

@@ -3,6 +3,7 @@ import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import cluster from 'node:cluster';
 import { AppModule } from './app.module.js';
 import { loadConfigFile, type LoadedConfig } from './config/config-loader.js';
 import { ConfigReloader } from './config/config-reloader.js';
@@ -109,7 +110,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(nestLogger(logger));
   for (const file of snapshot.generated) logger.warn({ file }, 'generated development key material (token.generate_missing); do not use it in production');
-  for (const warning of snapshot.warnings) logger.warn(warning);
+  // A cluster's primary checked the same config before forking and logged these once for all.
+  if (!cluster.isWorker) for (const warning of snapshot.warnings) logger.warn(warning);
   const { server } = loaded.config;
 
   const [configHost, configPort] = splitAddr(server.addr);

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { createHash } from 'node:crypto';
+import cluster from 'node:cluster';
+import { RateLimiterCluster, RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { performance } from 'node:perf_hooks';
+import { workerShare } from '../common/worker-share.js';
 import type { ThrottleConfig } from '../config/config.schema.js';
 
 /** The throttle's answer before any provider work: go on, or refuse for this many seconds. */
@@ -13,17 +16,19 @@ export type ThrottleCheck = { readonly allowed: true } | { readonly allowed: fal
  * no bcrypt, directory or script work. A success clears the account's count; anonymous requests
  * and backend errors never count. IPv6 clients are counted per /64, which one host usually owns.
  *
- * The counters live in this process and survive reloads; they start again only when the
- * throttle settings themselves change. Memory is bounded by `max_tracked` keys per limiter: an
- * attacker with many addresses cannot grow it without end (docs/security.md rule 7).
+ * The counters survive reloads; they start again only when the throttle settings themselves
+ * change. In a cluster they live in the primary (rate-limiter-flexible's cluster store), so the
+ * machine counts each failure once whichever worker saw it: N workers must not give an attacker
+ * N times the attempts. Memory is bounded by `max_tracked` keys per limiter, shared out among
+ * the workers: an attacker with many addresses cannot grow it without end (docs/security.md rule 7).
  */
 @Injectable()
 export class LoginThrottle {
   /** The config object last seen (one per snapshot) and its settings, to notice a real change. */
   #seen: ThrottleConfig | null = null;
   #settings = '';
-  #byIp: RateLimiterMemory | null = null;
-  #byAccount: RateLimiterMemory | null = null;
+  #byIp: RateLimiterAbstract | null = null;
+  #byAccount: RateLimiterAbstract | null = null;
   #ipKeys: KeyBudget | null = null;
   #accountKeys: KeyBudget | null = null;
 
@@ -53,7 +58,7 @@ export class LoginThrottle {
   }
 
   /** penalty() never rejects; reaching the limit turns the window into a block of its own length. */
-  async #count(limiter: RateLimiterMemory, budget: KeyBudget, key: string, config: ThrottleConfig): Promise<void> {
+  async #count(limiter: RateLimiterAbstract, budget: KeyBudget, key: string, config: ThrottleConfig): Promise<void> {
     if (!budget.admit(key, performance.now() + Math.max(config.window, config.block))) return;
     const res = await limiter.penalty(key, 1);
     if (res.consumedPoints >= config.max_failures) await limiter.block(key, seconds(config.block));
@@ -67,10 +72,10 @@ export class LoginThrottle {
     const settings = JSON.stringify(config);
     if (settings !== this.#settings) {
       const options = { points: config.max_failures, duration: seconds(config.window) };
-      this.#byIp = new RateLimiterMemory({ ...options, keyPrefix: 'ip' });
-      this.#byAccount = new RateLimiterMemory({ ...options, keyPrefix: 'account' });
-      this.#ipKeys = new KeyBudget(config.max_tracked);
-      this.#accountKeys = new KeyBudget(config.max_tracked);
+      this.#byIp = limiter({ ...options, keyPrefix: `ip:${digest(settings)}` });
+      this.#byAccount = limiter({ ...options, keyPrefix: `account:${digest(settings)}` });
+      this.#ipKeys = new KeyBudget(workerShare(config.max_tracked));
+      this.#accountKeys = new KeyBudget(workerShare(config.max_tracked));
       this.#settings = settings;
     }
     return true;
@@ -117,6 +122,28 @@ export class KeyBudget {
 }
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * The cluster store keeps one limiter per key prefix, created with the options of the first
+ * worker that asks for it: the prefix names the settings, so changed settings get new counters.
+ * Its worker side has no way to unsubscribe, so limiters of settings seen before are reused.
+ */
+const clusterLimiters = new Map<string, RateLimiterAbstract>();
+
+function limiter(options: { points: number; duration: number; keyPrefix: string }): RateLimiterAbstract {
+  if (!cluster.isWorker) return new RateLimiterMemory(options);
+  let found = clusterLimiters.get(options.keyPrefix);
+  if (!found) {
+    found = new RateLimiterCluster({ ...options, timeoutMs: CLUSTER_STORE_TIMEOUT_MS });
+    clusterLimiters.set(options.keyPrefix, found);
+  }
+  return found;
+}
+
+/** The primary answers from memory at once; a slower answer means it is gone. */
+const CLUSTER_STORE_TIMEOUT_MS = 2000;
+
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
 /** An IPv6 host usually owns a whole /64: counting single addresses would let it rotate freely. */
 export function ipKey(ip: string | null): string {

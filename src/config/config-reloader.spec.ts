@@ -54,4 +54,33 @@ describe(ConfigReloader.name, () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(lines.filter((l) => l.includes('config reload rejected'))).toHaveLength(2);
   });
+
+  describe('in two phases (cluster workers)', () => {
+    it('builds the next config on prepare but keeps serving the old one until commit', async () => {
+      writeFileSync(file, configText('second'));
+      const prepared = await sut.prepare();
+      expect(prepared.config.token.issuer).toBe('second');
+      expect(store.current.config.token.issuer).toBe('first');
+
+      sut.commit();
+      expect(store.current.config.token.issuer).toBe('second');
+      expect(sut.stats.succeeded).toBe(1);
+    });
+
+    it('keeps the old config on abort and counts a failure', async () => {
+      writeFileSync(file, configText('second'));
+      await sut.prepare();
+      sut.abort();
+      sut.commit();
+      expect(store.current.config.token.issuer).toBe('first');
+      expect(store.generation).toBe(1);
+      expect(sut.stats.failed).toBe(1);
+    });
+
+    it('rejects a broken file on prepare without touching the running config', async () => {
+      writeFileSync(file, 'token: { issuer: 7 }\n');
+      await expect(sut.prepare()).rejects.toThrow(/token.issuer/);
+      expect(store.generation).toBe(1);
+    });
+  });
 });

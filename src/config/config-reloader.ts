@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CoalescedRun } from '../common/coalesced-run.js';
 import { LOGGER } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import { loadConfigFile } from './config-loader.js';
 import { filesSignature } from './files-signature.js';
-import { buildSnapshot } from './snapshot.js';
+import { buildSnapshot, closeSnapshot, type Snapshot } from './snapshot.js';
 import { SnapshotStore } from './snapshot-store.js';
 
 /** Injection token: the config file the server was started with, read again on every reload. */
@@ -11,19 +12,17 @@ export const CONFIG_FILE = Symbol('regauth.config-file');
 
 /**
  * The one way the running config changes. A reload builds and validates a whole new snapshot,
- * then swaps it in; any error leaves the old one serving. Reloads never overlap: a request that
- * arrives while one runs is folded into a single follow-up run (a burst of SIGHUPs while a slow
- * reload is under way costs one more reload, not one per signal), and that follow-up reads the
- * file as it is when it starts.
+ * then swaps it in; any error leaves the old one serving. Reloads never overlap, and a burst of
+ * requests during one makes one more (CoalescedRun).
  */
 @Injectable()
 export class ConfigReloader {
-  #running: Promise<void> | null = null;
-  #queued: Promise<void> | null = null;
+  readonly #runs = new CoalescedRun(() => this.#apply());
   /** Reload results since start, for metrics. */
   readonly stats = { succeeded: 0, failed: 0, lastSuccessSeconds: 0 };
   /** The files' signature when the last reload failed: the same broken files are not tried again. */
   #failedSignature: string | null = null;
+  #prepared: Snapshot | null = null;
 
   constructor(
     @Inject(SnapshotStore) private readonly store: SnapshotStore,
@@ -33,14 +32,7 @@ export class ConfigReloader {
 
   /** Resolves when a reload that started after this call has been applied; rejects if it failed. */
   reload(): Promise<void> {
-    if (!this.#running) return this.#start();
-    this.#queued ??= this.#running
-      .catch(() => undefined)
-      .then(() => {
-        this.#queued = null;
-        return this.#start();
-      });
-    return this.#queued;
+    return this.#runs.run();
   }
 
   /**
@@ -50,20 +42,12 @@ export class ConfigReloader {
    * way first, so a SIGHUP and a file event for the same edit make one reload, not two.
    */
   async reloadIfChanged(): Promise<boolean> {
-    await Promise.allSettled([this.#running, this.#queued]);
+    await this.#runs.idle();
     const current = this.store.current;
     const signature = await filesSignature(current.files);
     if (signature === current.filesSignature || signature === this.#failedSignature) return false;
     await this.reload().catch(() => undefined);
     return true;
-  }
-
-  #start(): Promise<void> {
-    const run = this.#apply().finally(() => {
-      if (this.#running === run) this.#running = null;
-    });
-    this.#running = run;
-    return run;
   }
 
   async #apply(): Promise<void> {
@@ -81,10 +65,46 @@ export class ConfigReloader {
       );
       throw err;
     }
+    this.#install(next);
+    this.logger.info({ config: this.configFile, generation: this.store.generation, kid: next.keys.signer.kid }, 'config reloaded');
+    for (const warning of next.warnings) this.logger.warn(warning);
+  }
+
+  /**
+   * A cluster reload is all-or-none across the workers (docs/operations.md, "Workers"): the
+   * primary has every worker build the next snapshot (`prepare`) and tells them all to `commit`
+   * only when each succeeded from the same files, else to `abort`. The primary serialises these
+   * calls and logs the outcome once, so nothing is logged here but the switch itself.
+   */
+  async prepare(): Promise<Snapshot> {
+    this.#discardPrepared();
+    const next = await buildSnapshot(await loadConfigFile(this.configFile));
+    this.#prepared = next;
+    return next;
+  }
+
+  commit(): void {
+    const next = this.#prepared;
+    if (!next) return;
+    this.#prepared = null;
+    this.#install(next);
+    this.logger.debug({ generation: this.store.generation, kid: next.keys.signer.kid }, 'worker switched to the reloaded config');
+  }
+
+  /** The reload failed somewhere in the cluster: this worker keeps its config too. */
+  abort(): void {
+    this.#discardPrepared();
+    this.stats.failed++;
+  }
+
+  #discardPrepared(): void {
+    if (this.#prepared) void closeSnapshot(this.#prepared);
+    this.#prepared = null;
+  }
+
+  #install(next: Snapshot): void {
     this.store.swap(next);
     this.stats.succeeded++;
     this.stats.lastSuccessSeconds = Date.now() / 1000;
-    this.logger.info({ config: this.configFile, generation: this.store.generation, kid: next.keys.signer.kid }, 'config reloaded');
-    for (const warning of next.warnings) this.logger.warn(warning);
   }
 }

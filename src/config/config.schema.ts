@@ -46,6 +46,13 @@ export const serverSchema = z.strictObject({
     .prefault('0s')
     .describe('On SIGTERM/SIGINT, keep serving this long with /readyz answering 503 before the listener closes, so load balancers stop sending first'),
   shutdown_timeout: duration.prefault('10s').describe('On SIGTERM/SIGINT, how long in-flight requests may take; connections still open then are closed'),
+  workers: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('Server processes sharing the listener (node:cluster); default: one per CPU. 1 serves from a single process'),
   password_hashing: z
     .strictObject({
       concurrency: z
@@ -58,7 +65,7 @@ export const serverSchema = z.strictObject({
       queue: z.number().int().min(0).max(100_000).default(64).describe('Compares waiting for a slot; past it, 503 + Retry-After'),
     })
     .prefault({})
-    .describe('One bound on bcrypt work (static users, real and dummy compares) for the whole server'),
+    .describe('One bound on bcrypt work (static users, real and dummy compares) for the whole machine, shared out among the workers'),
 });
 
 const tokenKey = z.strictObject({

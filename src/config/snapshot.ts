@@ -6,6 +6,7 @@ import type { CompiledAcl } from '../acl/index.js';
 import { addressList } from '../common/address-list.js';
 import { ConcurrencyLimiter } from '../common/concurrency-limiter.js';
 import { looseSecretFileWarning } from '../common/file-mode.js';
+import { workerShare } from '../common/worker-share.js';
 import { filesSignature } from './files-signature.js';
 import { withCredentialCache } from '../authn/credential-cache.js';
 import { createProvider, providerName } from '../authn/provider-registry.js';
@@ -93,7 +94,8 @@ export async function buildSnapshot(source: LoadedConfig): Promise<Snapshot> {
 
   const tls = await readServerTls(config, at, source);
 
-  const passwordHashing = new ConcurrencyLimiter({ ...config.server.password_hashing, name: 'password hashing' });
+  const { concurrency, queue } = config.server.password_hashing;
+  const passwordHashing = new ConcurrencyLimiter({ concurrency: workerShare(concurrency), queue, name: 'password hashing' });
   const providers: Provider[] = [];
   const authorizers: Authorizer[] = [];
   const backendWarnings: string[] = [];

@@ -1,7 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type INestApplication, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
+import { WorkerChannel } from '../cluster/worker-channel.js';
 import { ConfigReloader } from '../config/config-reloader.js';
 import { SnapshotStore } from '../config/snapshot-store.js';
 import { flushWithin } from '../observability/log-output.js';
@@ -20,6 +22,7 @@ const LOG_FLUSH_LIMIT_MS = 2000;
  *   then SnapshotStore closes the backends, then the process exits 0.
  * - SIGHUP: ConfigReloader reloads (serialised there); the process keeps running.
  * - Every other signal keeps Node's default behaviour.
+ * In a cluster the primary owns the signals (src/cluster/primary.ts) and its workers follow it.
  * Nest's `enableShutdownHooks()` without a list would take every signal, SIGHUP included, and
  * stop the server on a reload request; the list here is explicit for that reason.
  */
@@ -27,6 +30,8 @@ const LOG_FLUSH_LIMIT_MS = 2000;
 export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   #stopping = false;
   #drainLimit: NodeJS.Timeout | undefined;
+  /** What stopped a cluster worker (its own signal or the primary's), for the log. */
+  #workerStopSignal: string | undefined;
   readonly #onHangup = (): void => this.hangup();
 
   constructor(
@@ -35,6 +40,7 @@ export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(SnapshotStore) private readonly store: SnapshotStore,
     @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(WorkerChannel) private readonly channel: WorkerChannel,
   ) {}
 
   /**
@@ -50,8 +56,34 @@ export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown
   }
 
   static ownSignals(app: INestApplication): void {
+    if (cluster.isWorker) return app.get(ProcessLifecycle).#ownAsWorker(app);
     app.enableShutdownHooks(STOP_SIGNALS, { useProcessExit: true });
     process.on('SIGHUP', app.get(ProcessLifecycle).#onHangup);
+  }
+
+  /**
+   * A cluster worker stops when the primary says so, or on its own SIGTERM/SIGINT (Ctrl-C reaches
+   * the whole process group, and systemd signals every process of the unit): whichever comes
+   * first starts one orderly stop and later ones are ignored, where Nest's own hooks would let a
+   * second signal kill the worker in the middle of draining. Reloads belong to the primary.
+   */
+  #ownAsWorker(app: INestApplication): void {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      this.#workerStopSignal = signal;
+      app.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          this.logger.error({ err }, 'worker stopped with an error');
+          process.exit(1);
+        },
+      );
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, () => stop(signal));
+    process.on('SIGHUP', () => this.logger.warn({ primary_pid: process.ppid }, 'SIGHUP sent to a worker is ignored: send it to the primary process to reload'));
+    this.channel.onStop(stop);
   }
 
   /**
@@ -61,7 +93,8 @@ export class ProcessLifecycle implements OnModuleInit, BeforeApplicationShutdown
    * the connections still open (a client trickling a body, a stuck keep-alive) are closed, so a
    * stop signal always ends the process in bounded time.
    */
-  async beforeApplicationShutdown(signal?: string): Promise<void> {
+  async beforeApplicationShutdown(hookSignal?: string): Promise<void> {
+    const signal = hookSignal ?? this.#workerStopSignal;
     this.#stopping = true;
     this.readiness.startDraining();
     const { shutdown_delay: delay, shutdown_timeout: limit } = this.store.current.config.server;

@@ -28,6 +28,20 @@ describe(stdoutLogOutput.name, () => {
     expect(chunks).toEqual(['a\nb\nc\n']);
   });
 
+  it('keeps each write within maxWrite, cut at line ends, so workers sharing a pipe never interleave lines', async () => {
+    const chunks: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    const sut = stdoutLogOutput(out as unknown as Out, { maxWrite: 10 });
+    for (const line of ['aaaa\n', 'bbbb\n', 'cccc\n', 'a line longer than ten\n', 'd\n']) sut.write(line);
+    await new Promise((r) => setImmediate(r));
+    expect(chunks).toEqual(['aaaa\nbbbb\n', 'cccc\n', 'a line longer than ten\n', 'd\n']);
+  });
+
   it('drops and counts lines once the unread buffer passes the bound, never blocking the caller', () => {
     const out = new PassThrough({ highWaterMark: 1024 }); // nobody reads it
     const sut = stdoutLogOutput(out as unknown as Out);

@@ -19,7 +19,10 @@ export interface LogOutput {
  * a thread-pool thread that the exit then waited for, so the server could not stop.
  * docs/security.md rule 22.
  */
-export function stdoutLogOutput(out: NodeJS.WriteStream & { writableLength: number } = process.stdout): LogOutput {
+export function stdoutLogOutput(
+  out: NodeJS.WriteStream & { writableLength: number } = process.stdout,
+  { maxWrite = Infinity }: { readonly maxWrite?: number } = {},
+): LogOutput {
   let dropped = 0;
   let broken = false;
   // Lines of one turn of the event loop go out in one write: a write per line was the largest
@@ -28,10 +31,20 @@ export function stdoutLogOutput(out: NodeJS.WriteStream & { writableLength: numb
   let pendingBytes = 0;
   const drain = (): void => {
     if (pending.length === 0) return;
-    const chunk = pending.join('');
+    const lines = pending;
     pending = [];
     pendingBytes = 0;
-    if (!broken) out.write(chunk);
+    if (broken) return;
+    // Lines are joined up to maxWrite bytes; a single longer line goes out on its own.
+    let chunk = '';
+    for (const line of lines) {
+      if (chunk !== '' && chunk.length + line.length > maxWrite) {
+        out.write(chunk);
+        chunk = '';
+      }
+      chunk += line;
+    }
+    out.write(chunk);
   };
   out.on('error', () => {
     // EPIPE, ENOSPC, EIO: the stream is destroyed; nothing after this line can be delivered.

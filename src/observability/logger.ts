@@ -1,8 +1,15 @@
+import cluster from 'node:cluster';
 import { pino, type Logger } from 'pino';
 import { stdoutLogOutput } from './log-output.js';
 import { redactDeep } from './log-redaction.js';
 
 export type { Logger };
+
+/**
+ * Workers share the primary's stdout. A write of at most PIPE_BUF (4096 bytes on Linux) to a pipe
+ * is atomic, so writes up to that size, cut at line ends, never interleave two workers' lines.
+ */
+const ATOMIC_PIPE_WRITE = 4096;
 
 /** Nest injection token for the logger (a value, not a class). */
 export const LOGGER = Symbol('regauth.logger');
@@ -20,7 +27,8 @@ export function createLogger(level: LogLevel = 'info', destination?: NodeJS.Writ
   return pino(
     {
       level,
-      base: { service: 'regauth' },
+      // In a cluster, which worker wrote the line (the primary's lines have no `worker`).
+      base: { service: 'regauth', ...(cluster.isWorker ? { worker: cluster.worker!.id } : {}) },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),
@@ -28,6 +36,6 @@ export function createLogger(level: LogLevel = 'info', destination?: NodeJS.Writ
         log: (object) => redactDeep(object) as Record<string, unknown>,
       },
     },
-    destination ?? stdoutLogOutput(),
+    destination ?? stdoutLogOutput(process.stdout, cluster.isWorker ? { maxWrite: ATOMIC_PIPE_WRITE } : {}),
   );
 }

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import cluster from 'node:cluster';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LoginThrottle } from '../authn/login-throttle.js';
 import { runningProcessGroups } from '../backends/command/process-runner.js';
 import type { BackendOutcome, BackendTrace } from '../common/request-context.js';
+import { WorkerChannel } from '../cluster/worker-channel.js';
 import { ConfigReloader } from '../config/config-reloader.js';
 import { SnapshotStore } from '../config/snapshot-store.js';
 
@@ -30,9 +32,20 @@ export class Metrics {
   readonly #backendLatency: Histogram<'kind' | 'name'>;
   readonly #tokens: Counter<'kind'>;
 
-  constructor(@Inject(SnapshotStore) store: SnapshotStore, @Inject(LoginThrottle) throttle: LoginThrottle, @Inject(ConfigReloader) reloader: ConfigReloader) {
+  constructor(
+    @Inject(SnapshotStore) store: SnapshotStore,
+    @Inject(LoginThrottle) throttle: LoginThrottle,
+    @Inject(ConfigReloader) reloader: ConfigReloader,
+    @Inject(WorkerChannel) private readonly channel: WorkerChannel,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    if (cluster.isWorker) {
+      // The primary sums the workers' registries (prom-client's cluster aggregator): constructing
+      // one here installs the worker's answering side, setRegistries says which registry to send.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([this.registry]);
+    }
     this.#requests = new Counter({
       name: 'regauth_token_requests_total',
       help: 'Token requests by outcome and grant type',
@@ -65,6 +78,8 @@ export class Metrics {
       help: 'Config reloads by result',
       labelNames: ['result'],
       registers,
+      // Every worker counts the same cluster-wide reload: the cluster figure is the max, not the sum.
+      aggregator: 'max',
       collect() {
         this.reset();
         this.inc({ result: 'success' }, reloader.stats.succeeded);
@@ -75,6 +90,7 @@ export class Metrics {
       name: 'regauth_config_last_reload_success_timestamp_seconds',
       help: 'When a reload last succeeded (0: none since start)',
       registers,
+      aggregator: 'max',
       collect() {
         this.set(reloader.stats.lastSuccessSeconds);
       },
@@ -83,6 +99,7 @@ export class Metrics {
       name: 'regauth_config_generation',
       help: 'Snapshot in force: 1 at start, +1 per successful reload',
       registers,
+      aggregator: 'max',
       collect() {
         this.set(store.generation);
       },
@@ -136,7 +153,11 @@ export class Metrics {
     this.#tokens.inc({ kind });
   }
 
+  /** This process's metrics, or in a cluster worker those of every worker, summed by the primary. */
   async text(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    if (!this.channel.active) return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const body = await this.channel.clusterMetrics();
+    if (body === null) throw new Error('the cluster primary did not send the metrics');
+    return { contentType: this.registry.contentType, body };
   }
 }

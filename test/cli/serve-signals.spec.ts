@@ -8,7 +8,7 @@ import { eventually } from '../support/settled.js';
 import { trickle } from '../support/trickle-client.js';
 import { basic, claimsOf } from '../support/token-server.fixture.js';
 
-/** The real binary under real signals: what an operator does with `kill -HUP` and `kill -TERM`. */
+/** The real binary under real signals: what an operator does with `kill -HUP` and `kill -TERM` (one process; serve-workers.spec.ts covers a cluster). */
 
 const password = 'signal-test-password';
 const hash = bcrypt.hashSync(password, 4);
@@ -17,7 +17,7 @@ function writeConfig(dir: string, port: number, actions: string[], server = ''):
   const file = join(dir, 'config.yml');
   writeFileSync(
     file,
-    `server: { addr: "127.0.0.1:${port}", request_timeout: 60s, shutdown_timeout: 1s${server} }
+    `server: { addr: "127.0.0.1:${port}", workers: 1, request_timeout: 60s, shutdown_timeout: 1s${server} }
 token: { issuer: signals, generate_missing: true, keys: [{ key: key.pem, certificate: cert.pem }] }
 services: [registry]
 authn:

@@ -1,6 +1,7 @@
 import { childEnvironment } from './child-environment.js';
 import type { CommandOptions } from './command.schema.js';
 import { ConcurrencyLimiter } from '../../common/concurrency-limiter.js';
+import { workerShare } from '../../common/worker-share.js';
 import { runProcess, type ProcessResult, type ProcessSpec, type RunningProcess } from './process-runner.js';
 import type { BackendBuildContext } from '../../common/build-context.js';
 import { resolveCommand } from './resolve-command.js';
@@ -38,7 +39,7 @@ export function createCommandRunner(options: CommandOptions, ctx: BackendBuildCo
     maxStderrBytes: MAX_STDERR_BYTES,
     killGraceMs: KILL_GRACE_MS,
   });
-  const limiter = new ConcurrencyLimiter({ concurrency: options.concurrency, queue: options.queue, name: `command ${options.command}` });
+  const limiter = new ConcurrencyLimiter({ concurrency: workerShare(options.concurrency), queue: options.queue, name: `command ${options.command}` });
   const active = new Set<RunningProcess>();
 
   return {

@@ -21,7 +21,7 @@ export const commandOptionsShape = {
     .describe('Variables passed from the server environment besides PATH, HOME and LANG (e.g. CICD_SECRET)'),
   inherit_env: z.boolean().default(false).describe("Pass the server's whole environment (docker_auth's behaviour; set for translated ext_auth/ext_authz)"),
   timeout: duration.prefault('5s').describe('Deadline for one run; the whole process group is killed past it'),
-  concurrency: z.number().int().min(1).max(1024).default(8).describe('Runs at the same time'),
+  concurrency: z.number().int().min(1).max(1024).default(8).describe('Runs at the same time on the machine, shared out among the workers'),
   queue: z.number().int().min(0).max(100_000).default(64).describe('Runs waiting for a slot; past it, 503 + Retry-After'),
   max_output: z
     .number()
