@@ -67,6 +67,7 @@ function sameTls(a: Snapshot, b: Snapshot): boolean {
 function restartOnly(running: RegauthConfig['server'], next: RegauthConfig['server']): string[] {
   const keys: string[] = [];
   if (running.addr !== next.addr) keys.push('server.addr');
+  if (running.workers !== next.workers) keys.push('server.workers');
   if ((running.certificate === undefined) !== (next.certificate === undefined)) keys.push('server.certificate');
   return keys;
 }

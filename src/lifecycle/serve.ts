@@ -42,7 +42,7 @@ export async function serve(options: { readonly configFlag?: string } = {}): Pro
     for (const file of snapshot.generated) logger.warn({ file }, 'generated development key material (token.generate_missing); do not use it in production');
     for (const warning of snapshot.warnings) logger.warn(warning);
     const { files, filesSignature, keys, warnings } = snapshot;
-    return await runPrimary({
+    const code = await runPrimary({
       configFile,
       workers,
       initial: { files, filesSignature, reload: loaded.config.reload, kid: keys.signer.kid, warnings },
@@ -50,6 +50,9 @@ export async function serve(options: { readonly configFlag?: string } = {}): Pro
       logger,
       onReady: () => process.stderr.write(banner(snapshot)),
     });
+    // Log lines a stdout pipe nobody reads still holds (the primary flushed what it could within
+    // its bound) must not keep the process alive once every worker is gone.
+    process.exit(code);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
