@@ -3,16 +3,17 @@
 // bench/results/latest.json and BENCHMARKS.md. Options:
 //   --smoke            1 s, one run, W1 with ES256 only: checks that the harness works (npm test)
 //   --only W1,W3       these workloads      --seconds N   per run (10)      --runs N   per figure (3)
+//   --workers N        server.workers (default: one per CPU, as the server's own default)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { drive, loadTool } from './lib/load.mjs';
 import { comparesPerSecond, signsPerSecond } from './lib/micro.mjs';
-import { cpuMs, machineCpuMs, peakRssMiB } from './lib/process-stats.mjs';
+import { cpuMs, machineCpuMs, peakRss } from './lib/process-stats.mjs';
 import { writeReport } from './lib/report.mjs';
 import { checkAnswer, fetchRefreshToken, WORKLOADS, writeBenchConfig } from './lib/workloads.mjs';
 
@@ -25,12 +26,14 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     runs: { type: 'string', default: '3' },
     out: { type: 'string', default: join(root, 'bench', 'results') },
+    workers: { type: 'string', default: String(availableParallelism()) },
   },
 });
 const smoke = values.smoke;
 const seconds = smoke ? 1 : Number(values.seconds);
 const runs = smoke ? 1 : Number(values.runs);
 const CONNECTIONS = 50;
+const WORKERS = Number(values.workers);
 const only = new Set((values.only ?? (smoke ? 'W1' : '')).split(',').filter(Boolean));
 if (!existsSync(join(dist, 'server.js'))) throw new Error('no build: run `npm run build` first (npm run bench does)');
 
@@ -73,9 +76,12 @@ async function stopProcess(child) {
   await exited;
 }
 
-function startRegauth(configFile) {
+/** Ready when it listens; with several workers, when the primary says they all do. */
+function startRegauth(configFile, workers) {
   return startProcess([join(root, 'bin', 'regauth.js'), 'serve', '--config', configFile], { REGAUTH_LOG_LEVEL: 'info' }, (out) => {
-    const line = out.split('\n').find((l) => l.includes('"regauth listening"'));
+    const lines = out.split('\n');
+    const line = lines.find((l) => l.includes('"regauth listening"'));
+    if (workers > 1 && !lines.some((l) => l.includes('"regauth cluster ready"'))) return undefined;
     return line ? JSON.parse(line).url : undefined;
   });
 }
@@ -113,7 +119,7 @@ async function figure(start, request, expectStatus, prepare) {
       });
     }
     const mid = results.find((r) => r.rps === median(results.map((x) => x.rps)));
-    return { ...mid, raw: undefined, runs: results.map((r) => Math.round(r.rps)), peakRssMiB: peakRssMiB(child.pid) };
+    return { ...mid, raw: undefined, runs: results.map((r) => Math.round(r.rps)), ...peakRss(child.pid) };
   } finally {
     await stopProcess(child);
   }
@@ -146,14 +152,19 @@ for (const workload of selected) {
     figures.push({ workload: workload.id, title: workload.title, pending: workload.pending });
     continue;
   }
-  const variants = workload.id === 'W1' && rsa4096 ? [...keys, ['RS256-4096', rsa4096]] : keys;
-  for (const [alg, keyFile] of variants) {
-    const dir = join(work, `${workload.id}-${alg}`);
+  // W1 also with one worker: what one process does, and so what the workers add.
+  const variants = [
+    ...keys.map(([alg, file]) => [alg, file, WORKERS]),
+    ...(workload.id === 'W1' && rsa4096 ? [['RS256-4096', rsa4096, WORKERS]] : []),
+    ...(workload.id === 'W1' && !smoke && WORKERS > 1 ? [[keys[0][0], keys[0][1], 1]] : []),
+  ];
+  for (const [alg, keyFile, workers] of variants) {
+    const dir = join(work, `${workload.id}-${alg}-${workers}`);
     mkdirSync(dir, { recursive: true });
-    const configFile = writeBenchConfig(dir, keyFile, { cache: workload.cache ?? '0s', scriptFirst: workload.scriptFirst });
-    log(`${workload.id} ${alg}: ${workload.title} …`);
+    const configFile = writeBenchConfig(dir, keyFile, { cache: workload.cache ?? '0s', scriptFirst: workload.scriptFirst, workers });
+    log(`${workload.id} ${alg}, ${workers} worker(s): ${workload.title} …`);
     const result = await figure(
-      () => startRegauth(configFile),
+      () => startRegauth(configFile, workers),
       workload.request,
       workload.status,
       async (url) => ({
@@ -161,9 +172,9 @@ for (const workload of selected) {
       }),
     );
     log(
-      `  ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.cpuPerRequestMs.toFixed(3)} CPU ms/req, peak RSS ${result.peakRssMiB.toFixed(0)} MiB`,
+      `  ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.cpuPerRequestMs.toFixed(3)} CPU ms/req, peak RSS ${result.peakRssMiB.toFixed(0)} MiB (largest process ${result.largestProcessMiB.toFixed(0)})`,
     );
-    figures.push({ workload: workload.id, title: workload.title, alg, ...result });
+    figures.push({ workload: workload.id, title: workload.title, alg, workers, ...result });
   }
 }
 
@@ -172,11 +183,11 @@ if (!smoke && (only.size === 0 || (only.has('W1') && only.has('W3')))) {
   const [alg, keyFile] = keys[0];
   const dir = join(work, 'mixed');
   mkdirSync(dir, { recursive: true });
-  const configFile = writeBenchConfig(dir, keyFile);
+  const configFile = writeBenchConfig(dir, keyFile, { workers: WORKERS });
   const w1 = WORKLOADS.find((w) => w.id === 'W1').request();
   const w3 = WORKLOADS.find((w) => w.id === 'W3').request();
   log(`W1+W3 ${alg}: anonymous pulls while cold bcrypt-10 logins saturate the hashing slots …`);
-  const { child, url } = await startRegauth(configFile);
+  const { child, url } = await startRegauth(configFile, WORKERS);
   try {
     const cpu0 = cpuMs(child.pid);
     const [cheap, costly] = await Promise.all([
@@ -188,13 +199,14 @@ if (!smoke && (only.size === 0 || (only.has('W1') && only.has('W3')))) {
       workload: 'W1+W3',
       title: "W1 (anonymous pull) while W3 saturates bcrypt; figures are W1's",
       alg,
+      workers: WORKERS,
       ...cheap,
       raw: undefined,
       runs: [Math.round(cheap.rps)],
       cpuPerRequestMs: serverCpu / Math.max(1, cheap.requests + costly.requests),
       // Two load generators share the machine here: no fair 'other CPU' figure.
       otherCpuShare: Number.NaN,
-      peakRssMiB: peakRssMiB(child.pid),
+      ...peakRss(child.pid),
       alongside: { rps: costly.rps, p99: costly.p99 },
     });
     log(`  W1 ${Math.round(cheap.rps)} req/s, p99 ${cheap.p99} ms; W3 alongside ${Math.round(costly.rps)} req/s`);
@@ -208,8 +220,8 @@ const outDir = values.out;
 mkdirSync(outDir, { recursive: true });
 const latest = join(outDir, 'latest.json');
 const previous = existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')) : null;
-const results = { machine, settings: { seconds, runs, connections: CONNECTIONS, smoke }, baselines, figures };
+const results = { machine, settings: { seconds, runs, connections: CONNECTIONS, workers: WORKERS, smoke }, baselines, figures };
 writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
-if (!smoke) writeReport(join(root, 'BENCHMARKS.md'), results, previous);
+if (!smoke) writeReport(join(root, 'BENCHMARKS.md'), results, previous, join(root, 'bench', 'analysis.md'));
 rmSync(work, { recursive: true, force: true });
 log(`results: ${latest}${smoke ? '' : ', BENCHMARKS.md'}`);

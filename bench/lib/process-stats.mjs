@@ -39,17 +39,20 @@ export function cpuMs(pid) {
   return (ticks * 1000) / TICKS;
 }
 
-/** Peak resident memory (VmHWM) summed over the tree, in MiB. */
-export function peakRssMiB(pid) {
-  let kib = 0;
+/** Peak resident memory (VmHWM) of the tree in MiB: summed over its processes, and the largest one. */
+export function peakRss(pid) {
+  let total = 0;
+  let largest = 0;
   for (const p of tree(pid)) {
     try {
-      kib += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      total += kib;
+      largest = Math.max(largest, kib);
     } catch {
       // gone
     }
   }
-  return kib / 1024;
+  return { peakRssMiB: total / 1024, largestProcessMiB: largest / 1024 };
 }
 
 /** CPU ms used by every process on the machine (for "was the run disturbed?"). */

@@ -1,12 +1,15 @@
 // BENCHMARKS.md from one run's results (and the previous run's, for what changed).
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const fmt = (n, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? '–' : Number(n).toFixed(digits));
-const find = (figures, workload, alg) => figures.find((f) => f.workload === workload && f.alg === alg && !f.pending);
+/** The figure of a workload and key; with several worker counts, the one the run was set to. */
+const find = (figures, workload, alg, workers) =>
+  figures.find((f) => f.workload === workload && f.alg === alg && !f.pending && (workers === undefined || f.workers === undefined || f.workers === workers));
 
 /** Each target of the performance issue, checked against this run; null when not measured yet. */
 export function targets(results) {
-  const { baselines, figures, machine } = results;
+  const { baselines, machine, settings } = results;
+  const figures = results.figures.filter((f) => f.workers === undefined || f.workers === settings.workers);
   const b1 = baselines.B1.rps;
   const rows = [];
   const check = (name, value, goal, met) => rows.push({ name, value, goal, met });
@@ -55,12 +58,16 @@ export function targets(results) {
     '10 ms',
     mixed ? mixed.p99 <= 10 : null,
   );
-  const peak = Math.max(...figures.filter((f) => !f.pending).map((f) => f.peakRssMiB));
-  check('peak RSS ≤ 120 MB per worker', `${fmt(peak)} MiB`, '120 MB', peak * 1.048576 <= 120);
+  const peak = Math.max(...figures.filter((f) => !f.pending).map((f) => f.largestProcessMiB ?? f.peakRssMiB));
+  check('peak RSS ≤ 120 MB per worker', `largest process ${fmt(peak)} MiB`, '120 MB', peak * 1.048576 <= 120);
   return rows;
 }
 
-export function writeReport(file, results, previous) {
+/**
+ * BENCHMARKS.md: this run's tables, then `analysis` (bench/analysis.md, written by hand: what
+ * each change did and what the profiles show is left), which a new run must not overwrite.
+ */
+export function writeReport(file, results, previous, analysis) {
   const { machine, settings, baselines, figures } = results;
   const b1 = baselines.B1.rps;
   const lines = [
@@ -70,7 +77,7 @@ export function writeReport(file, results, previous) {
     'Every ratio compares figures measured in the same run on the same machine.',
     '',
     `Machine: ${machine.cpus} × ${machine.model}, Node ${machine.node}, ${machine.date}. Load: ${baselines.tool}, ${settings.connections} connections, keep-alive,`,
-    `${settings.seconds} s per run, ${settings.runs} runs per figure (median shown), one fresh server process per figure, logging at info to /dev/null.`,
+    `${settings.seconds} s per run, ${settings.runs} runs per figure (median shown), one fresh server per figure (server.workers ${settings.workers ?? 1} unless the table says otherwise), logging at info to /dev/null.`,
     '',
     '## Baselines',
     '',
@@ -82,16 +89,16 @@ export function writeReport(file, results, previous) {
     '',
     '## Workloads',
     '',
-    '| workload | key | req/s | × B1 | p50 ms | p99 ms | CPU ms/req | peak RSS MiB | runs (req/s) | non-2xx | other CPU |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| workload | key | workers | req/s | × B1 | p50 ms | p99 ms | CPU ms/req | peak RSS MiB, all / largest process | runs (req/s) | non-2xx | other CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const f of figures) {
     if (f.pending) {
-      lines.push(`| ${f.workload} ${f.title} | | not measured yet: needs ${f.pending} | | | | | | | | |`);
+      lines.push(`| ${f.workload} ${f.title} | | | not measured yet: needs ${f.pending} | | | | | | | | |`);
       continue;
     }
     lines.push(
-      `| ${f.workload} ${f.title} | ${f.alg} | ${fmt(f.rps)} | ${fmt(f.rps / b1, 3)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(f.cpuPerRequestMs, 3)} | ${fmt(f.peakRssMiB)} | ${f.runs.join(' / ')} | ${f.non2xx} | ${fmt(f.otherCpuShare * 100)}% |`,
+      `| ${f.workload} ${f.title} | ${f.alg} | ${f.workers ?? 1} | ${fmt(f.rps)} | ${fmt(f.rps / b1, 3)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(f.cpuPerRequestMs, 3)} | ${fmt(f.peakRssMiB)} / ${fmt(f.largestProcessMiB)} | ${f.runs.join(' / ')} | ${f.non2xx} | ${fmt(f.otherCpuShare * 100)}% |`,
     );
   }
   lines.push(
@@ -103,12 +110,16 @@ export function writeReport(file, results, previous) {
   for (const t of targets(results)) lines.push(`| ${t.name} | ${t.value ?? 'not measured yet'} | ${t.met === null ? '–' : t.met ? 'yes' : 'no'} |`);
   lines.push('');
   if (previous && !previous.settings?.smoke) {
-    lines.push('## Since the previous run', '', '| workload | key | req/s then | req/s now | change |', '|---|---|---|---|---|');
+    lines.push('## Since the previous run', '', '| workload | key | workers then → now | req/s then | req/s now | change |', '|---|---|---|---|---|---|');
     for (const f of figures.filter((x) => !x.pending)) {
-      const before = find(previous.figures ?? [], f.workload, f.alg);
-      if (before) lines.push(`| ${f.workload} | ${f.alg} | ${fmt(before.rps)} | ${fmt(f.rps)} | ${fmt(((f.rps - before.rps) / before.rps) * 100, 1)}% |`);
+      const before = find(previous.figures ?? [], f.workload, f.alg, f.workers);
+      if (before)
+        lines.push(
+          `| ${f.workload} | ${f.alg} | ${before.workers ?? 1} → ${f.workers ?? 1} | ${fmt(before.rps)} | ${fmt(f.rps)} | ${fmt(((f.rps - before.rps) / before.rps) * 100, 1)}% |`,
+        );
     }
     lines.push('');
   }
+  if (analysis && existsSync(analysis)) lines.push(readFileSync(analysis, 'utf8').trimEnd(), '');
   writeFileSync(file, `${lines.join('\n')}\n`);
 }

@@ -8,7 +8,7 @@ const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).to
 const FORM = 'application/x-www-form-urlencoded';
 
 /** Writes the bench config for one signing key; throttling is off, so W5's 401s stay 401s. */
-export function writeBenchConfig(dir, keyFile, { cache = '0s', scriptFirst = false } = {}) {
+export function writeBenchConfig(dir, keyFile, { cache = '0s', scriptFirst = false, workers } = {}) {
   const script = join(dir, 'ext_auth.sh');
   writeFileSync(script, '#!/bin/sh\nread line\n[ "$line" = "robot robot-token" ] && exit 0\nexit 2\n');
   chmodSync(script, 0o755);
@@ -23,7 +23,7 @@ export function writeBenchConfig(dir, keyFile, { cache = '0s', scriptFirst = fal
   const scripts = `  - { name: scripts, type: command, command: ./ext_auth.sh, cache: ${cache}, concurrency: 64, queue: 10000 }`;
   writeFileSync(
     file,
-    `server: { addr: "127.0.0.1:0", password_hashing: { concurrency: 2, queue: 10000 } }
+    `server: { addr: "127.0.0.1:0", workers: ${workers}, password_hashing: { concurrency: 2, queue: 10000 } }
 throttle: { enabled: false }
 metrics: { enabled: false }
 reload: { watch: false }
