@@ -23,7 +23,7 @@ async function serve(stdout: 'pipe' | number): Promise<Spawned> {
   const file = join(dir, 'config.yml');
   writeFileSync(
     file,
-    `server: { addr: "127.0.0.1:${port}", shutdown_timeout: 1s }
+    `server: { addr: "127.0.0.1:${port}", workers: 1, shutdown_timeout: 1s }
 log: { level: debug }
 token: { issuer: stdout, generate_missing: true, keys: [{ key: key.pem }] }
 services: [registry]
