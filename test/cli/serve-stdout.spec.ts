@@ -17,13 +17,13 @@ interface Spawned {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function serve(stdout: 'pipe' | number): Promise<Spawned> {
+async function serve(stdout: 'pipe' | number, workers: number): Promise<Spawned> {
   const dir = mkdtempSync(join(tmpdir(), 'regauth-stdout-'));
   const port = await freePort();
   const file = join(dir, 'config.yml');
   writeFileSync(
     file,
-    `server: { addr: "127.0.0.1:${port}", workers: 1, shutdown_timeout: 1s }
+    `server: { addr: "127.0.0.1:${port}", workers: ${workers}, shutdown_timeout: 1s }
 log: { level: debug }
 token: { issuer: stdout, generate_missing: true, keys: [{ key: key.pem }] }
 services: [registry]
@@ -77,10 +77,12 @@ async function stopsOnSigterm(sut: Spawned): Promise<{ code: number | null; ms: 
   return { code, ms: Date.now() - started };
 }
 
-describe('regauth serve with a stdout that does not take its log', () => {
+// One process, and a cluster: there the workers write the log, and the primary's exit code
+// says whether each of them stopped cleanly.
+describe.each([1, 2])('regauth serve (workers: %i) with a stdout that does not take its log', (workers) => {
   it('keeps answering and stops on SIGTERM with stdout on /dev/full', async () => {
     const full = openSync('/dev/full', 'w');
-    const sut = await serve(full);
+    const sut = await serve(full, workers);
     closeSync(full);
 
     expect(new Set(await logFlood(sut.url, 200))).toEqual(new Set([200]));
@@ -91,7 +93,7 @@ describe('regauth serve with a stdout that does not take its log', () => {
   });
 
   it('keeps answering and stops on SIGTERM when nobody reads the stdout pipe', async () => {
-    const sut = await serve('pipe');
+    const sut = await serve('pipe', workers);
     sut.child.stdout!.pause();
 
     // Far more log than a pipe holds (64 KiB on Linux): every line after that waits in the
