@@ -61,7 +61,7 @@ export const serverSchema = z.strictObject({
         .min(1)
         .max(64)
         .default(2)
-        .describe("bcrypt compares at the same time; keep it below libuv's thread pool size (4) so other backends keep threads"),
+        .describe("bcrypt compares at the same time; keep it below libuv's thread pool size (4) so token signing and other backends keep threads"),
       queue: z.number().int().min(0).max(100_000).default(64).describe('Compares waiting for a slot; past it, 503 + Retry-After'),
     })
     .prefault({})

@@ -43,7 +43,7 @@ export interface Snapshot {
   /** Asked after the ACL, in order, for scopes it does not decide. */
   readonly authorizers: readonly Authorizer[];
   readonly keys: KeySet;
-  readonly signer: { sign(claims: object): string };
+  readonly signer: { sign(claims: object): Promise<string> };
   readonly refresh: RefreshTokens | null;
   /** Whether a peer address is one of server.trusted_proxies. */
   readonly trustedProxy: (address: string | undefined) => boolean;

@@ -139,7 +139,7 @@ export class TokenGrantService {
       ttlSeconds: snapshot.config.token.expiration,
       jti,
     });
-    const body: Record<string, unknown> = { ...tokenResponse(snapshot.signer.sign(claims), claims) };
+    const body: Record<string, unknown> = { ...tokenResponse(await snapshot.signer.sign(claims), claims) };
     if (req.offline && req.grant === 'password' && snapshot.refresh && identity.provider) {
       body.refresh_token = snapshot.refresh.issue({ subject: identity.account, service, provider: identity.provider, credential: identity.credential, now });
     }

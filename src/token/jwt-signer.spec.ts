@@ -56,7 +56,7 @@ describe(createJwtSigner.name, () => {
   it('signs an ES256 token that jose verifies with the public key', async () => {
     const sut = createJwtSigner(es256, { x5c: false });
 
-    const { payload } = await jwtVerify(sut.sign(claims), es256.publicKey, {
+    const { payload } = await jwtVerify(await sut.sign(claims), es256.publicKey, {
       issuer: 'Auth Service',
       audience: 'registry',
       algorithms: ['ES256'],
@@ -68,7 +68,7 @@ describe(createJwtSigner.name, () => {
   it('signs an RS256 token that jose verifies with the public key', async () => {
     const sut = createJwtSigner(rs256, { x5c: false });
 
-    const { protectedHeader } = await compactVerify(sut.sign(claims), rs256.publicKey, { algorithms: ['RS256'] });
+    const { protectedHeader } = await compactVerify(await sut.sign(claims), rs256.publicKey, { algorithms: ['RS256'] });
 
     expect(protectedHeader.alg).toBe('RS256');
   });
@@ -79,39 +79,39 @@ describe(createJwtSigner.name, () => {
     ['ES512', 'P-521', 132],
   ] as const)('writes %s signatures as raw r||s of %s width, not DER', async (alg, curve, length) => {
     const key = signingKey(alg, ecKey(curve));
-    const token = createJwtSigner(key, { x5c: false }).sign(claims);
+    const token = await createJwtSigner(key, { x5c: false }).sign(claims);
 
     expect(Buffer.from(segments(token)[2], 'base64url')).toHaveLength(length);
     await expect(compactVerify(token, key.publicKey, { algorithms: [alg] })).resolves.toBeDefined();
   });
 
-  it('produces three base64url segments without padding', () => {
-    const token = createJwtSigner(rs256, { x5c: false }).sign({ ...claims, sub: 'padding?' });
+  it('produces three base64url segments without padding', async () => {
+    const token = await createJwtSigner(rs256, { x5c: false }).sign({ ...claims, sub: 'padding?' });
 
     expect(segments(token)).toHaveLength(3);
     expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   });
 
-  it('writes a header of typ, alg and kid only when x5c is off', () => {
-    const token = createJwtSigner(es256, { x5c: false }).sign(claims);
+  it('writes a header of typ, alg and kid only when x5c is off', async () => {
+    const token = await createJwtSigner(es256, { x5c: false }).sign(claims);
 
     expect(decodeProtectedHeader(token)).toEqual({ typ: 'JWT', alg: 'ES256', kid: 'kid-ES256' });
   });
 
-  it('adds the certificate chain as standard base64 DER when x5c is on, and never a jwk', () => {
+  it('adds the certificate chain as standard base64 DER when x5c is on, and never a jwk', async () => {
     const key = keyWithCertificate();
 
-    const header = decodeProtectedHeader(createJwtSigner(key, { x5c: true }).sign(claims));
+    const header = decodeProtectedHeader(await createJwtSigner(key, { x5c: true }).sign(claims));
 
     expect(header).toEqual({ typ: 'JWT', alg: 'ES256', kid: 'kid-ES256', x5c: key.x5c });
     expect(new X509Certificate(Buffer.from(header.x5c![0], 'base64')).publicKey.equals(key.publicKey)).toBe(true);
   });
 
-  it('keeps the same header segment for every token it signs', () => {
+  it('keeps the same header segment for every token it signs', async () => {
     const sut = createJwtSigner(es256, { x5c: false });
 
-    const first = sut.sign(claims);
-    const second = sut.sign({ ...claims, sub: 'bob' });
+    const first = await sut.sign(claims);
+    const second = await sut.sign({ ...claims, sub: 'bob' });
 
     expect(segments(first)[0]).toBe(segments(second)[0]);
     expect(segments(first)[1]).not.toBe(segments(second)[1]);

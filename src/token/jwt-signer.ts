@@ -11,11 +11,16 @@ export interface JwtSigner {
   readonly alg: JwsAlgorithm;
   readonly kid: string;
   /** A compact JWS of `claims`, base64url without padding. */
-  sign(claims: object): string;
+  sign(claims: object): Promise<string>;
 }
 
 /**
- * The header is encoded once here; a request only serialises its claims and signs. It names the
+ * The header is encoded once here; a request only serialises its claims and signs, and the
+ * signature is computed on libuv's thread pool (crypto.sign with a callback), not on the event
+ * loop. An RSA signature takes a quarter of a millisecond that other requests would otherwise
+ * wait behind; and even an ES256 one cost the event loop about three times what it costs on a
+ * thread that runs nothing else, because the request handling between two signatures evicts
+ * OpenSSL's tables from the CPU caches (bench/analysis.md, "Signing off the event loop"). It names the
  * key by `kid` and optionally `x5c`, never by an embedded `jwk` (docs/security.md rule 18): registries
  * must find the key in their own trusted set, and a key carried by the token adds only size.
  */
@@ -39,10 +44,14 @@ export function createJwtSigner(key: SigningKey, opts: JwtSignerOptions): JwtSig
   return {
     alg: key.alg,
     kid: key.kid,
-    sign(claims: object): string {
+    sign(claims: object): Promise<string> {
       const signingInput = headerPrefix + base64url(JSON.stringify(claims));
-      const signature = sign(hash, Buffer.from(signingInput, 'ascii'), signOptions);
-      return `${signingInput}.${signature.toString('base64url')}`;
+      return new Promise((resolve, reject) => {
+        sign(hash, Buffer.from(signingInput, 'ascii'), signOptions, (err, signature) => {
+          if (err) reject(err);
+          else resolve(`${signingInput}.${signature.toString('base64url')}`);
+        });
+      });
     },
   };
 }

@@ -132,11 +132,11 @@ describe(createRefreshTokens.name, () => {
     expect(sut.verify(before.issue(grant), at)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
-  it('refuses a registry access token as the wrong type', () => {
+  it('refuses a registry access token as the wrong type', async () => {
     const privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const signer = createJwtSigner({ alg: 'ES256', kid: 'k', privateKey, publicKey: createPublicKey(privateKey) }, { x5c: false });
 
-    expect(sut.verify(signer.sign({ sub: 'alice', aud: 'registry' }), at)).toEqual({ ok: false, reason: 'wrong_type' });
+    expect(sut.verify(await signer.sign({ sub: 'alice', aud: 'registry' }), at)).toEqual({ ok: false, reason: 'wrong_type' });
   });
 
   it('refuses a correctly signed token whose typ claim is not refresh', () => {
