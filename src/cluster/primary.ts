@@ -14,7 +14,7 @@ export interface PrimaryOptions {
   readonly workers: number;
   /** What the config checked before forking was built from (the files to watch). */
   readonly initial: BuiltConfig;
-  readonly server: Pick<RegauthConfig['server'], 'shutdown_delay' | 'shutdown_timeout'>;
+  readonly server: Pick<RegauthConfig['server'], 'shutdown_delay' | 'shutdown_timeout' | 'worker_memory'>;
   readonly logger: Logger;
   /** Called once, when every worker serves (the banner). */
   readonly onReady: () => void;
@@ -50,6 +50,10 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
   let stopping = false;
   let failedStops = 0;
   let quickDeaths = 0;
+
+  // After the primary's own flags (and NODE_OPTIONS, which Node reads first), so the config wins.
+  const { semi_space_mb: semiSpace, old_space_mb: oldSpace } = opts.server.worker_memory;
+  cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-semi-space-size=${semiSpace}`, `--max-old-space-size=${oldSpace}`] });
 
   const reload = new ClusterReload(opts.initial, () => [...ready], logger, opts.configFile);
   const watch = new FileWatch(() => reload.reloadIfChanged(), logger);

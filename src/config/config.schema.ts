@@ -53,6 +53,25 @@ export const serverSchema = z.strictObject({
     .max(256)
     .optional()
     .describe('Server processes sharing the listener (node:cluster); default: one per CPU. 1 serves from a single process'),
+  worker_memory: z
+    .strictObject({
+      semi_space_mb: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(4)
+        .describe("V8's young-generation semi-space of each worker (--max-semi-space-size); Node's default is 16"),
+      old_space_mb: z
+        .number()
+        .int()
+        .min(64)
+        .max(65_536)
+        .default(128)
+        .describe("V8's old-space limit of each worker (--max-old-space-size); a worker that needs more dies and is replaced"),
+    })
+    .prefault({})
+    .describe('Heap bounds of the cluster workers (server.workers > 1), which keep each worker near 110 MB of RSS under load'),
   password_hashing: z
     .strictObject({
       concurrency: z

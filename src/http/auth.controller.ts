@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { startDeadline } from '../common/deadline.js';
 import { SnapshotStore } from '../config/snapshot-store.js';
 import { TokenGrantService, type GrantAudit } from '../grant/token-grant.service.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
@@ -78,14 +79,22 @@ export class AuthController {
     }
     grantType = parsed.request.grant;
 
-    const signal = AbortSignal.timeout(server.request_timeout);
+    const deadline = startDeadline(server.request_timeout);
     let outcome;
     try {
-      outcome = await this.grants.grant(snapshot, parsed.request, { requestId, ip, service: parsed.request.service ?? '', signal, trace: this.metrics.trace });
+      outcome = await this.grants.grant(snapshot, parsed.request, {
+        requestId,
+        ip,
+        service: parsed.request.service ?? '',
+        signal: deadline.signal,
+        trace: this.metrics.trace,
+      });
     } catch (err) {
       this.logger.error({ request_id: requestId, err }, 'token request failed');
       audit({ outcome: 'backend_error', reason: 'internal error' });
       return refuse({ code: 'internal' });
+    } finally {
+      deadline.release();
     }
     audit(outcome.audit);
     if (!outcome.ok) {

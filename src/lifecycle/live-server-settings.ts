@@ -68,6 +68,9 @@ function restartOnly(running: RegauthConfig['server'], next: RegauthConfig['serv
   const keys: string[] = [];
   if (running.addr !== next.addr) keys.push('server.addr');
   if (running.workers !== next.workers) keys.push('server.workers');
+  for (const key of ['semi_space_mb', 'old_space_mb'] as const) {
+    if (running.worker_memory[key] !== next.worker_memory[key]) keys.push(`server.worker_memory.${key}`);
+  }
   if ((running.certificate === undefined) !== (next.certificate === undefined)) keys.push('server.certificate');
   return keys;
 }

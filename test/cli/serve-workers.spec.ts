@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,16 @@ describe('regauth serve with server.workers: 2', () => {
     expect([...workersSeen()].sort()).toEqual([1, 2]);
     expect(sut!.stderr().match(/regauth is serving tokens/g)).toHaveLength(1);
     expect(sut!.logged('regauth listening')).toHaveLength(2);
+  });
+
+  it('starts each worker with the heap bounds of server.worker_memory', async () => {
+    await start({ server: ', worker_memory: { semi_space_mb: 2, old_space_mb: 96 }' });
+
+    for (const pid of workerPids()) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toEqual(expect.arrayContaining(['--max-semi-space-size=2', '--max-old-space-size=96']));
+    }
+    expect(await grantedActions()).toEqual(['pull']);
   });
 
   it('switches every worker on SIGHUP, and logs the reload once', async () => {
