@@ -15,6 +15,7 @@ import { drive, loadTool } from './lib/load.mjs';
 import { comparesPerSecond, signsPerSecond } from './lib/micro.mjs';
 import { cpuMs, machineCpuMs, peakRss } from './lib/process-stats.mjs';
 import { writeReport } from './lib/report.mjs';
+import { findSlapd, startSlapd } from './lib/slapd.mjs';
 import { checkAnswer, fetchRefreshToken, WORKLOADS, writeBenchConfig } from './lib/workloads.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -147,9 +148,16 @@ log(
 
 const figures = [];
 const selected = WORKLOADS.filter((w) => only.size === 0 || only.has(w.id));
+// W8's directory, started once for all its figures.
+let ldap;
+if (selected.some((w) => w.ldap) && findSlapd()) {
+  mkdirSync(join(work, 'slapd'));
+  ldap = await startSlapd(root, join(work, 'slapd'));
+}
 for (const workload of selected) {
-  if (workload.pending) {
-    figures.push({ workload: workload.id, title: workload.title, pending: workload.pending });
+  if (workload.ldap && !ldap) {
+    log(`${workload.id}: skipped, slapd is not installed (apt-get install slapd)`);
+    figures.push({ workload: workload.id, title: workload.title, pending: 'slapd (apt-get install slapd)' });
     continue;
   }
   // W1 also with one worker: what one process does, and so what the workers add.
@@ -161,7 +169,12 @@ for (const workload of selected) {
   for (const [alg, keyFile, workers] of variants) {
     const dir = join(work, `${workload.id}-${alg}-${workers}`);
     mkdirSync(dir, { recursive: true });
-    const configFile = writeBenchConfig(dir, keyFile, { cache: workload.cache ?? '0s', scriptFirst: workload.scriptFirst, workers });
+    const configFile = writeBenchConfig(dir, keyFile, {
+      cache: workload.cache ?? '0s',
+      first: workload.first,
+      workers,
+      ldap: workload.ldap ? ldap : undefined,
+    });
     log(`${workload.id} ${alg}, ${workers} worker(s): ${workload.title} …`);
     const result = await figure(
       () => startRegauth(configFile, workers),
@@ -169,6 +182,7 @@ for (const workload of selected) {
       workload.status,
       async (url) => ({
         refreshToken: workload.refresh ? await fetchRefreshToken(url) : undefined,
+        ldap,
       }),
     );
     log(
@@ -214,6 +228,8 @@ if (!smoke && (only.size === 0 || (only.has('W1') && only.has('W3')))) {
     await stopProcess(child);
   }
 }
+
+await ldap?.stop();
 
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.versions.node, date: new Date().toISOString() };
 const outDir = values.out;

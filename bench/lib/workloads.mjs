@@ -7,8 +7,12 @@ export const PASSWORDS = { cost10: 'bench-cost10-password', cost5: 'bench-cost5-
 const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const FORM = 'application/x-www-form-urlencoded';
 
-/** Writes the bench config for one signing key; throttling is off, so W5's 401s stay 401s. */
-export function writeBenchConfig(dir, keyFile, { cache = '0s', scriptFirst = false, workers } = {}) {
+/**
+ * Writes the bench config for one signing key; throttling is off, so W5's 401s stay 401s. `first`
+ * puts the script or LDAP provider before the static one: behind it, the static provider's dummy
+ * bcrypt compare for a name it does not know (at the users' highest cost) would be what is measured.
+ */
+export function writeBenchConfig(dir, keyFile, { cache = '0s', first, workers, ldap } = {}) {
   const script = join(dir, 'ext_auth.sh');
   writeFileSync(script, '#!/bin/sh\nread line\n[ "$line" = "robot robot-token" ] && exit 0\nexit 2\n');
   chmodSync(script, 0o755);
@@ -21,6 +25,18 @@ export function writeBenchConfig(dir, keyFile, { cache = '0s', scriptFirst = fal
       bob: { password: "${bcrypt.hashSync(PASSWORDS.cost5, 5)}" }
       "": {}`;
   const scripts = `  - { name: scripts, type: command, command: ./ext_auth.sh, cache: ${cache}, concurrency: 64, queue: 10000 }`;
+  const directory = ldap
+    ? `  - name: corp
+    type: ldap
+    url: ${ldap.url}
+    bind_dn: ${JSON.stringify(ldap.directory.SERVICE_ACCOUNT.dn)}
+    bind_password: ${JSON.stringify(ldap.directory.SERVICE_ACCOUNT.password)}
+    base: ${JSON.stringify(ldap.directory.SUFFIX)}
+    filter: "(&(uid=\${account})(objectClass=inetOrgPerson))"
+    cache: ${cache}
+    labels: { groups: { attribute: memberOf, parse_cn: true } }`
+    : '';
+  const order = { scripts: [scripts, users, directory], ldap: [directory, users, scripts] }[first] ?? [users, scripts, directory];
   writeFileSync(
     file,
     `server: { addr: "127.0.0.1:0", workers: ${workers}, password_hashing: { concurrency: 2, queue: 10000 } }
@@ -33,7 +49,7 @@ token:
   refresh: { secrets: [refresh.secret] }
 services: [registry]
 authn:
-${scriptFirst ? `${scripts}\n${users}` : `${users}\n${scripts}`}
+${order.filter(Boolean).join('\n')}
 acl:
   - { match: { account: "", name: "public/*" }, actions: [pull] }
   - { match: { account: "/.+/" }, actions: [pull, push] }
@@ -89,11 +105,21 @@ export const WORKLOADS = [
     // First in the chain: behind the static provider, its dummy bcrypt compare for the unknown
     // name (at the users' highest cost) would be what is measured.
     title: 'ext_auth script provider first in the chain, cache off',
-    scriptFirst: true,
+    first: 'scripts',
     request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('robot', 'robot-token') } }),
     status: 200,
   },
-  { id: 'W8', title: 'LDAP user against a local slapd, cache off', pending: 'a slapd started by the harness' },
+  {
+    id: 'W8',
+    title: 'LDAP user against a local slapd (bind as the service account, search, bind as the user), cache off',
+    first: 'ldap',
+    ldap: true,
+    request: ({ ldap }) => ({
+      path: `/auth?service=registry&${scope}`,
+      headers: { Authorization: basic(ldap.directory.PEOPLE.bob.uid, ldap.directory.PEOPLE.bob.password) },
+    }),
+    status: 200,
+  },
   {
     id: 'W9',
     title: 'refresh-token grant (POST)',
