@@ -186,7 +186,7 @@ for (const workload of selected) {
       }),
     );
     log(
-      `  ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.cpuPerRequestMs.toFixed(3)} CPU ms/req, peak RSS ${result.peakRssMiB.toFixed(0)} MiB (largest process ${result.largestProcessMiB.toFixed(0)})`,
+      `  ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.cpuPerRequestMs.toFixed(3)} CPU ms/req, peak RSS ${result.peakRssMiB.toFixed(0)} MiB (largest worker ${result.largestWorkerMiB.toFixed(0)}, primary ${result.primaryMiB?.toFixed(0) ?? '–'})`,
     );
     figures.push({ workload: workload.id, title: workload.title, alg, workers, ...result });
   }

@@ -39,20 +39,23 @@ export function cpuMs(pid) {
   return (ticks * 1000) / TICKS;
 }
 
-/** Peak resident memory (VmHWM) of the tree in MiB: summed over its processes, and the largest one. */
+/**
+ * Peak resident memory (VmHWM) in MiB: summed over the server's processes; the largest worker
+ * (a direct child of the server process, or the server itself when it has none: workers 1); and
+ * the cluster primary (the server process, when it has workers), which serves no request.
+ */
 export function peakRss(pid) {
-  let total = 0;
-  let largest = 0;
-  for (const p of tree(pid)) {
+  const hwm = (p) => {
     try {
-      const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-      total += kib;
-      largest = Math.max(largest, kib);
+      return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     } catch {
-      // gone
+      return 0; // gone
     }
-  }
-  return { peakRssMiB: total / 1024, largestProcessMiB: largest / 1024 };
+  };
+  const workers = children(pid);
+  const total = tree(pid).reduce((sum, p) => sum + hwm(p), 0);
+  if (workers.length === 0) return { peakRssMiB: total, largestWorkerMiB: hwm(pid), primaryMiB: null };
+  return { peakRssMiB: total, largestWorkerMiB: Math.max(...workers.map(hwm)), primaryMiB: hwm(pid) };
 }
 
 /** CPU ms used by every process on the machine (for "was the run disturbed?"). */

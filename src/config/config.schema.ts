@@ -60,7 +60,7 @@ export const serverSchema = z.strictObject({
         .int()
         .min(1)
         .max(64)
-        .default(4)
+        .default(2)
         .describe("V8's young-generation semi-space of each worker (--max-semi-space-size); Node's default is 16"),
       old_space_mb: z
         .number()
