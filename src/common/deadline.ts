@@ -18,11 +18,19 @@ export function beforeDeadline<T>(work: Promise<T>, signal: AbortSignal): Promis
  * The deadline of one request, released when the request is answered. AbortSignal.timeout has
  * no such release: its timer and signal live for the whole timeout, so at a few thousand
  * requests per second with a 5 s timeout tens of thousands of them were alive at once, a large
- * part of a worker's heap under load (bench/analysis.md, "Request deadlines").
+ * part of a worker's heap under load. `abort` ends the request's work early for another reason
+ * (the client hung up).
  */
-export function startDeadline(ms: number): { readonly signal: AbortSignal; release(): void } {
+export function startDeadline(ms: number): { readonly signal: AbortSignal; abort(reason: Error): void; release(): void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
   timer.unref();
-  return { signal: controller.signal, release: () => clearTimeout(timer) };
+  return {
+    signal: controller.signal,
+    abort: (reason) => {
+      clearTimeout(timer);
+      controller.abort(reason);
+    },
+    release: () => clearTimeout(timer),
+  };
 }

@@ -32,7 +32,8 @@ export interface GrantAudit {
   provider?: string | null;
   /** The authorizer that failed, on a backend_error during authorization. */
   authorizer?: string;
-  outcome: 'granted' | 'denied' | 'throttled' | 'bad_request' | 'backend_error';
+  /** `abandoned`: the client hung up first; its work was stopped and nothing was answered. */
+  outcome: 'granted' | 'denied' | 'throttled' | 'bad_request' | 'backend_error' | 'abandoned';
   requested?: string[];
   granted?: string[];
   /** Invalid scopes and unknown actions, with the reason they were granted nothing. */

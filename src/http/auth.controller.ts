@@ -80,6 +80,14 @@ export class AuthController {
     grantType = parsed.request.grant;
 
     const deadline = startDeadline(server.request_timeout);
+    // A client that hangs up (a CLI stopped with Ctrl-C, a load generator between runs, a flood
+    // that never waits for answers) gives up its place in the bcrypt queue and its backend calls:
+    // otherwise every later request waits behind work whose answer nobody will read.
+    const hungUp = new DOMException('the client closed the connection', 'AbortError');
+    const onClose = (): void => {
+      if (!reply.raw.writableFinished) deadline.abort(hungUp);
+    };
+    reply.raw.once('close', onClose);
     let outcome;
     try {
       outcome = await this.grants.grant(snapshot, parsed.request, {
@@ -95,6 +103,12 @@ export class AuthController {
       return refuse({ code: 'internal' });
     } finally {
       deadline.release();
+      reply.raw.off('close', onClose);
+    }
+    if (deadline.signal.reason === hungUp) {
+      audit({ ...outcome.audit, outcome: 'abandoned', reason: 'the client closed the connection before the answer' });
+      this.metrics.tokenRequest('abandoned', grantType, (performance.now() - started) / 1000);
+      return;
     }
     audit(outcome.audit);
     if (!outcome.ok) {

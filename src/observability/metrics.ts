@@ -13,7 +13,7 @@ import { SnapshotStore } from '../config/snapshot-store.js';
  * login without scope), `partial` (some), `denied` (a token granting nothing of what was asked),
  * then the refusals by status.
  */
-export type TokenOutcome = 'granted' | 'partial' | 'denied' | 'bad_request' | 'unauthorized' | 'throttled' | 'unavailable' | 'error';
+export type TokenOutcome = 'granted' | 'partial' | 'denied' | 'bad_request' | 'unauthorized' | 'throttled' | 'unavailable' | 'error' | 'abandoned';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
