@@ -17,9 +17,8 @@ export function beforeDeadline<T>(work: Promise<T>, signal: AbortSignal): Promis
 /**
  * The deadline of one request, released when the request is answered. AbortSignal.timeout has
  * no such release: its timer and signal live for the whole timeout, so at a few thousand
- * requests per second with a 5 s timeout tens of thousands of them were alive at once, a large
- * part of a worker's heap under load. `abort` ends the request's work early for another reason
- * (the client hung up).
+ * requests per second with a 10 s timeout tens of thousands of them would be alive at once.
+ * `abort` ends the request's work early for another reason (the client hung up).
  */
 export function startDeadline(ms: number): { readonly signal: AbortSignal; abort(reason: Error): void; release(): void } {
   const controller = new AbortController();

@@ -83,9 +83,12 @@ export class AuthController {
     // A client that hangs up (a CLI stopped with Ctrl-C, a load generator between runs, a flood
     // that never waits for answers) gives up its place in the bcrypt queue and its backend calls:
     // otherwise every later request waits behind work whose answer nobody will read.
-    const hungUp = new DOMException('the client closed the connection', 'AbortError');
+    // Made only when it happens: a DOMException records a stack, too dear for every request.
+    let hungUp: DOMException | undefined;
     const onClose = (): void => {
-      if (!reply.raw.writableFinished) deadline.abort(hungUp);
+      if (reply.raw.writableFinished) return;
+      hungUp = new DOMException('the client closed the connection', 'AbortError');
+      deadline.abort(hungUp);
     };
     reply.raw.once('close', onClose);
     let outcome;
@@ -105,7 +108,7 @@ export class AuthController {
       deadline.release();
       reply.raw.off('close', onClose);
     }
-    if (deadline.signal.reason === hungUp) {
+    if (hungUp !== undefined) {
       audit({ ...outcome.audit, outcome: 'abandoned', reason: 'the client closed the connection before the answer' });
       this.metrics.tokenRequest('abandoned', grantType, (performance.now() - started) / 1000);
       return;

@@ -17,10 +17,10 @@ export interface JwtSigner {
 /**
  * The header is encoded once here; a request only serialises its claims and signs, and the
  * signature is computed on libuv's thread pool (crypto.sign with a callback), not on the event
- * loop. An RSA signature takes a quarter of a millisecond that other requests would otherwise
+ * loop. An RSA-2048 signature takes a third of a millisecond that other requests would otherwise
  * wait behind; and even an ES256 one cost the event loop about three times what it costs on a
  * thread that runs nothing else, because the request handling between two signatures evicts
- * OpenSSL's tables from the CPU caches (bench/analysis.md, "Signing off the event loop"). It names the
+ * OpenSSL's tables from the CPU caches (measured in bench/analysis.md). It names the
  * key by `kid` and optionally `x5c`, never by an embedded `jwk` (docs/security.md rule 18): registries
  * must find the key in their own trusted set, and a key carried by the token adds only size.
  */
