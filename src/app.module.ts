@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoginThrottle } from './authn/login-throttle.js';
+import { SharedStore } from './store/shared-store.js';
 import { APP_FILTER } from '@nestjs/core';
 import { WorkerChannel } from './cluster/worker-channel.js';
 import { CONFIG_FILE, ConfigReloader } from './config/config-reloader.js';
@@ -51,6 +52,7 @@ export class AppModule {
         ConfigWatcher,
         TokenGrantService,
         LoginThrottle,
+        SharedStore,
         ProcessLifecycle,
         Readiness,
         LiveServerSettings,

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import cluster from 'node:cluster';
-import { RateLimiterCluster, RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { performance } from 'node:perf_hooks';
 import { workerShare } from '../common/worker-share.js';
 import type { ThrottleConfig } from '../config/config.schema.js';
+import { SharedStore } from '../store/shared-store.js';
 
 /** The throttle's answer before any provider work: go on, or refuse for this many seconds. */
 export type ThrottleCheck = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
@@ -21,16 +23,26 @@ export type ThrottleCheck = { readonly allowed: true } | { readonly allowed: fal
  * machine counts each failure once whichever worker saw it: N workers must not give an attacker
  * N times the attempts. Memory is bounded by `max_tracked` keys per limiter, shared out among
  * the workers: an attacker with many addresses cannot grow it without end (docs/security.md rule 7).
+ *
+ * With `store: { type: redis }` the counters live in Redis (rate-limiter-flexible's Redis store),
+ * so every replica pointing at it counts together. While Redis is unreachable or slow, each
+ * command falls back at once (or after `command_timeout`) to the per-machine counters above,
+ * the limiter's insurance: logins go on with this machine's limits, and shared counting resumes
+ * by itself when Redis is back (counts made meanwhile stay local). docs/scaling.md.
  */
 @Injectable()
 export class LoginThrottle {
   /** The config object last seen (one per snapshot) and its settings, to notice a real change. */
   #seen: ThrottleConfig | null = null;
   #settings = '';
+  #redis: Redis | null = null;
   #byIp: RateLimiterAbstract | null = null;
   #byAccount: RateLimiterAbstract | null = null;
   #ipKeys: KeyBudget | null = null;
   #accountKeys: KeyBudget | null = null;
+
+  /** Without a SharedStore (unit tests, no Nest), counters are this machine's only. */
+  constructor(@Optional() @Inject(SharedStore) private readonly shared?: SharedStore) {}
 
   async check(config: ThrottleConfig, ip: string | null, account: string): Promise<ThrottleCheck> {
     if (!this.#use(config)) return { allowed: true };
@@ -66,17 +78,19 @@ export class LoginThrottle {
 
   #use(config: ThrottleConfig): boolean {
     if (!config.enabled) return false;
-    if (config === this.#seen) return true;
+    const redis = this.shared?.redis() ?? null;
+    if (config === this.#seen && redis === this.#redis) return true;
     // A reload brings a new object; counters start again only if the settings really differ.
     this.#seen = config;
     const settings = JSON.stringify(config);
-    if (settings !== this.#settings) {
+    if (settings !== this.#settings || redis !== this.#redis) {
       const options = { points: config.max_failures, duration: seconds(config.window) };
-      this.#byIp = limiter({ ...options, keyPrefix: `ip:${digest(settings)}` });
-      this.#byAccount = limiter({ ...options, keyPrefix: `account:${digest(settings)}` });
+      this.#byIp = limiter({ ...options, keyPrefix: `ip:${digest(settings)}` }, redis);
+      this.#byAccount = limiter({ ...options, keyPrefix: `account:${digest(settings)}` }, redis);
       this.#ipKeys = new KeyBudget(workerShare(config.max_tracked));
       this.#accountKeys = new KeyBudget(workerShare(config.max_tracked));
       this.#settings = settings;
+      this.#redis = redis;
     }
     return true;
   }
@@ -130,7 +144,20 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
  */
 const clusterLimiters = new Map<string, RateLimiterAbstract>();
 
-function limiter(options: { points: number; duration: number; keyPrefix: string }): RateLimiterAbstract {
+function limiter(options: { points: number; duration: number; keyPrefix: string }, redis: Redis | null): RateLimiterAbstract {
+  const machine = machineLimiter(options);
+  if (!redis) return machine;
+  // rejectIfRedisNotReady: while the connection is down, go to the insurance at once.
+  return new RateLimiterRedis({
+    ...options,
+    keyPrefix: `throttle:${options.keyPrefix}`,
+    storeClient: redis,
+    insuranceLimiter: machine,
+    rejectIfRedisNotReady: true,
+  });
+}
+
+function machineLimiter(options: { points: number; duration: number; keyPrefix: string }): RateLimiterAbstract {
   if (!cluster.isWorker) return new RateLimiterMemory(options);
   let found = clusterLimiters.get(options.keyPrefix);
   if (!found) {

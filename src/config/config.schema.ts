@@ -4,6 +4,7 @@ import { providerSchemas } from '../authn/provider-registry.js';
 import { authorizerSchemas } from '../authz/authorizer-registry.js';
 import { duration } from '../common/duration.js';
 import { LOG_LEVELS } from '../observability/logger.js';
+import { storeSchema } from '../store/store.schema.js';
 
 /**
  * The one source of truth for the native config: TypeScript types, defaults and the JSON Schema
@@ -171,6 +172,7 @@ export const configSchema = z.strictObject({
   services: z.array(z.string().min(1)).default([]).describe('Allow-list of `service` values (registry auth.token.service); empty accepts any'),
   authn: z.array(z.discriminatedUnion('type', providerSchemas)).describe('Authentication providers, tried in order'),
   throttle: throttleSchema,
+  store: storeSchema,
   reload: reloadSchema,
   metrics: z
     .strictObject({

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { SnapshotStore } from '../config/snapshot-store.js';
 import { Readiness } from '../lifecycle/readiness.js';
 import { Metrics } from '../observability/metrics.js';
+import { SharedStore } from '../store/shared-store.js';
 
 /**
  * Endpoints that never call a backend: key publication and health. They reveal nothing about
@@ -14,6 +15,7 @@ export class MetaController {
     @Inject(SnapshotStore) private readonly store: SnapshotStore,
     @Inject(Readiness) private readonly readiness: Readiness,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(SharedStore) private readonly shared: SharedStore,
   ) {}
 
   /** Here unless turned off or moved to a listener of its own (metrics.addr, MetricsServer). */
@@ -43,12 +45,19 @@ export class MetaController {
    * Ready: a snapshot is loaded (always true once the app exists: the first one is built before
    * Nest starts, and a failed reload keeps the previous one) with a signing key that was checked
    * when it was built, and the process is not draining. 503 from the moment SIGTERM arrives.
+   * An unreachable shared store is shown but keeps the server ready: logins go on with this
+   * machine's counters, and taking every replica out of service at once would be worse.
    */
   @Get('readyz')
   @Header('Cache-Control', 'no-store')
   ready(@Res({ passthrough: true }) reply: FastifyReply): Record<string, unknown> {
     const restart = this.readiness.restartRequired;
-    const detail = { generation: this.store.generation, ...(restart.length > 0 ? { restart_required: restart } : {}) };
+    const store = this.shared.state;
+    const detail = {
+      generation: this.store.generation,
+      ...(restart.length > 0 ? { restart_required: restart } : {}),
+      ...(store === 'memory' ? {} : { store }),
+    };
     if (this.readiness.draining) {
       void reply.code(503);
       return { status: 'draining', ...detail };

@@ -4,6 +4,7 @@ import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, R
 import { LoginThrottle } from '../authn/login-throttle.js';
 import { runningProcessGroups } from '../backends/command/process-runner.js';
 import type { BackendOutcome, BackendTrace } from '../common/request-context.js';
+import { SharedStore } from '../store/shared-store.js';
 import { WorkerChannel } from '../cluster/worker-channel.js';
 import { ConfigReloader } from '../config/config-reloader.js';
 import { SnapshotStore } from '../config/snapshot-store.js';
@@ -37,6 +38,7 @@ export class Metrics {
     @Inject(LoginThrottle) throttle: LoginThrottle,
     @Inject(ConfigReloader) reloader: ConfigReloader,
     @Inject(WorkerChannel) private readonly channel: WorkerChannel,
+    @Inject(SharedStore) shared: SharedStore,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -124,6 +126,18 @@ export class Metrics {
         const tracked = throttle.tracked();
         this.set({ key: 'address' }, tracked.addresses);
         this.set({ key: 'account' }, tracked.accounts);
+      },
+    });
+    new Gauge({
+      name: 'regauth_store_up',
+      help: 'Whether the shared store (store.type redis) answers: 1 yes, 0 no (throttle counts fall back to this machine); absent with the memory store',
+      registers,
+      // Across workers, 0 when any of them has lost it.
+      aggregator: 'min',
+      collect() {
+        const state = shared.state;
+        if (state === 'memory') this.reset();
+        else this.set(state === 'connected' ? 1 : 0);
       },
     });
     new Gauge({

@@ -7,6 +7,8 @@ const APT_PACKAGE: Readonly<Record<string, string>> = {
   skopeo: 'skopeo',
   openssl: 'openssl',
   tar: 'tar',
+  'redis-server': 'redis-server',
+  'redis-cli': 'redis-tools',
 };
 
 export interface BinaryRequirement {
