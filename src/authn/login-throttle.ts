@@ -80,7 +80,8 @@ export class LoginThrottle {
     if (!config.enabled) return false;
     const redis = this.shared?.redis() ?? null;
     if (config === this.#seen && redis === this.#redis) return true;
-    // A reload brings a new object; counters start again only if the settings really differ.
+    // A reload brings a new object; counters start again only if the settings really differ,
+    // or the store changed (SharedStore keeps its connection while `store` stays the same).
     this.#seen = config;
     const settings = JSON.stringify(config);
     if (settings !== this.#settings || redis !== this.#redis) {
