@@ -1,8 +1,8 @@
 // W8's directory: a real slapd on a free loopback port, configured and seeded by the same code as
-// the LDAP tests (test/support/slapd-config.ts and slapd-directory.ts, compiled here with tsc).
+// the LDAP tests (test/support/slapd-config.ts and slapd-directory.ts, compiled here with tsc, as
+// is the tests' free-port.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { Client } from 'ldapts';
 
@@ -13,16 +13,6 @@ const STARTUP_TIMEOUT_MS = 15_000;
 export function findSlapd() {
   const found = spawnSync('sh', ['-c', 'command -v slapd'], { env: { ...process.env, PATH: SBIN_PATH }, encoding: 'utf8' });
   return found.status === 0 ? found.stdout.trim() : undefined;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Starts slapd in `dir`; resolves with its URL, the directory's names and a stop function. */
@@ -37,6 +27,7 @@ export async function startSlapd(root, dir) {
       ...['--outDir', support, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'],
       join(root, 'test', 'support', 'slapd-config.ts'),
       join(root, 'test', 'support', 'slapd-directory.ts'),
+      join(root, 'test', 'support', 'free-port.ts'),
     ],
     { encoding: 'utf8' },
   );
@@ -45,6 +36,7 @@ export async function startSlapd(root, dir) {
   writeFileSync(join(support, 'package.json'), '{ "type": "module" }\n');
   const { makeCertificates, slapdConf } = await import(join(support, 'slapd-config.js'));
   const directory = await import(join(support, 'slapd-directory.js'));
+  const { freePort } = await import(join(support, 'free-port.js'));
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;

@@ -145,7 +145,13 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
  */
 const clusterLimiters = new Map<string, RateLimiterAbstract>();
 
-function limiter(options: { points: number; duration: number; keyPrefix: string }, redis: Redis | null): RateLimiterAbstract {
+interface LimiterOptions {
+  readonly points: number;
+  readonly duration: number;
+  readonly keyPrefix: string;
+}
+
+function limiter(options: LimiterOptions, redis: Redis | null): RateLimiterAbstract {
   const machine = machineLimiter(options);
   if (!redis) return machine;
   // rejectIfRedisNotReady: while the connection is down, go to the insurance at once.
@@ -158,7 +164,7 @@ function limiter(options: { points: number; duration: number; keyPrefix: string 
   });
 }
 
-function machineLimiter(options: { points: number; duration: number; keyPrefix: string }): RateLimiterAbstract {
+function machineLimiter(options: LimiterOptions): RateLimiterAbstract {
   if (!cluster.isWorker) return new RateLimiterMemory(options);
   let found = clusterLimiters.get(options.keyPrefix);
   if (!found) {

@@ -75,8 +75,8 @@ acl: [{ match: { account: "/.+/" }, actions: [pull] }]
     // The account is blocked on both, even with the right password and from a fresh address.
     expect(await login(1, '127.0.1.4', 'alice', password)).toBe(429);
     expect(await login(0, '127.0.1.5', 'alice', password)).toBe(429);
-    // One account counter, under the configured prefix (the reply's first line: *<count>).
-    expect(await redis.command('KEYS', 'test:throttle:account:*')).toBe('*1');
+    // One account counter, under the configured prefix.
+    expect(await redis.command('KEYS', 'test:throttle:account:*')).toHaveLength(1);
   });
 
   it('goes on with per-replica counts while Redis is down, and says so once', async () => {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 import { requireBinaries, type BinaryRequirement } from './require-binary.js';
 
@@ -26,8 +26,8 @@ export interface RunningRedis {
   start(): Promise<void>;
   pause(): void;
   resume(): void;
-  /** One command through a raw connection (RESP), for tests that look at the keys. */
-  command(...args: string[]): Promise<string>;
+  /** One command on a connection of its own (ioredis, as the server uses), for tests that look at the keys. */
+  command(...args: string[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -54,12 +54,14 @@ export async function startRedis(): Promise<RunningRedis> {
   };
   const start = async (): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    // Each start waits for its own readiness line.
+    output = '';
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     proc.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
     proc.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-    while ((await ping(port)) !== '+PONG') {
+    while (!output.includes('Ready to accept connections')) {
       if (proc.exitCode !== null || Date.now() > deadline) {
         await stop();
         throw new Error(`redis-server did not start on port ${port}:\n${output}`);
@@ -81,28 +83,14 @@ export async function startRedis(): Promise<RunningRedis> {
     start,
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
-    command: (...args) => send(port, args),
+    command: async (...args) => {
+      const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        return await client.call(args[0], ...args.slice(1));
+      } finally {
+        client.disconnect();
+      }
+    },
     close,
   };
-}
-
-const ping = (port: number): Promise<string> => send(port, ['PING']).catch(() => '');
-
-/** Sends one command in RESP and resolves with the first line of the answer. */
-function send(port: number, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.setTimeout(2000, () => socket.destroy(new Error('redis did not answer')));
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      answer += chunk;
-      if (answer.includes('\r\n')) {
-        socket.end();
-        resolve(answer.slice(0, answer.indexOf('\r\n')));
-      }
-    });
-    socket.on('error', reject);
-    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
-  });
 }
