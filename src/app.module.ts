@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoginThrottle } from './authn/login-throttle.js';
+import { RefreshRevocations } from './store/refresh-revocations.js';
 import { SharedStore } from './store/shared-store.js';
 import { APP_FILTER } from '@nestjs/core';
 import { WorkerChannel } from './cluster/worker-channel.js';
@@ -53,6 +54,7 @@ export class AppModule {
         TokenGrantService,
         LoginThrottle,
         SharedStore,
+        RefreshRevocations,
         ProcessLifecycle,
         Readiness,
         LiveServerSettings,

@@ -6,6 +6,7 @@ import { genKeyCommand } from './gen-key.command.js';
 import { hashPasswordCommand } from './hash-password.command.js';
 import { healthcheckCommand } from './healthcheck.command.js';
 import { registryConfigCommand } from './registry-config.command.js';
+import { revokeCommand } from './revoke.command.js';
 import { serveCommand } from './serve.command.js';
 import { UsageError, type Command } from './command.js';
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   explain: explainCommand,
   convert: convertCommand,
   healthcheck: healthcheckCommand,
+  revoke: revokeCommand,
 };
 
 const USAGE = `Usage: regauth <command> [options]

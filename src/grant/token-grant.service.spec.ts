@@ -8,6 +8,7 @@ import { Secret } from '../common/secret.js';
 import { loadConfigFile } from '../config/config-loader.js';
 import { buildSnapshot, type Snapshot } from '../config/snapshot.js';
 import { LoginThrottle } from '../authn/login-throttle.js';
+import { RefreshRevocations } from '../store/refresh-revocations.js';
 import { TokenGrantService } from './token-grant.service.js';
 import type { RequestedScope } from './token-request.types.js';
 
@@ -31,7 +32,7 @@ const providerAnswering = (answer: AuthResult | Error): Provider => ({
 });
 
 describe(TokenGrantService.name, () => {
-  const sut = new TokenGrantService(new LoginThrottle());
+  const sut = new TokenGrantService(new LoginThrottle(), new RefreshRevocations());
   let base: Snapshot;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'regauth-grant-'));

@@ -6,6 +6,7 @@ import { EMPTY_LABELS, type Labels } from '../common/labels.js';
 import type { RequestContext } from '../common/request-context.js';
 import { Secret } from '../common/secret.js';
 import type { Snapshot } from '../config/snapshot.js';
+import { RefreshRevocations, RevocationsUnreadable } from '../store/refresh-revocations.js';
 import { buildAccessClaims, newJti, tokenResponse, type AccessEntry } from '../token/index.js';
 import type { RequestedScope, TokenRequest } from './token-request.types.js';
 
@@ -71,7 +72,10 @@ export type GrantOutcome =
  */
 @Injectable()
 export class TokenGrantService {
-  constructor(@Inject(LoginThrottle) private readonly throttle: LoginThrottle) {}
+  constructor(
+    @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
+    @Inject(RefreshRevocations) private readonly revocations: RefreshRevocations,
+  ) {}
 
   async grant(snapshot: Snapshot, req: TokenRequest, ctx: RequestContext, now = Date.now()): Promise<GrantOutcome> {
     const service = pickService(snapshot, req.service);
@@ -93,10 +97,13 @@ export class TokenGrantService {
 
     let identity: Identity | Denial;
     try {
-      identity = await establishIdentity(snapshot, req, context, now);
+      identity = await establishIdentity(snapshot, this.revocations, req, context, now);
     } catch (err) {
       if (err instanceof ProviderFailure) {
         return { ok: false, refusal: UNAVAILABLE, audit: { outcome: 'backend_error', provider: err.provider, reason: err.message } };
+      }
+      if (err instanceof RevocationsUnreadable) {
+        return { ok: false, refusal: UNAVAILABLE, audit: { outcome: 'backend_error', refresh: true, reason: err.message } };
       }
       throw err;
     }
@@ -188,8 +195,14 @@ interface Denial {
 
 const deny = (reason: string, account?: string): Denial => ({ denied: true, reason, account });
 
-async function establishIdentity(snapshot: Snapshot, req: TokenRequest, ctx: RequestContext, now: number): Promise<Identity | Denial> {
-  if (req.grant === 'refresh_token') return refreshIdentity(snapshot, req.refreshToken!, ctx, now);
+async function establishIdentity(
+  snapshot: Snapshot,
+  revocations: RefreshRevocations,
+  req: TokenRequest,
+  ctx: RequestContext,
+  now: number,
+): Promise<Identity | Denial> {
+  if (req.grant === 'refresh_token') return refreshIdentity(snapshot, revocations, req.refreshToken!, ctx, now);
   if (req.grant === 'anonymous') {
     // A credential-less "login" (no scope) must never succeed: docker and podman would report it.
     if (req.scopes.length === 0) return deny('anonymous request without scope');
@@ -204,12 +217,21 @@ async function establishIdentity(snapshot: Snapshot, req: TokenRequest, ctx: Req
 /**
  * A refresh grant re-asks the issuing provider whether the account still exists, with the same
  * credential, and what its labels are now, so removing a user or a group or changing a password
- * takes effect at the next refresh.
+ * takes effect at the next refresh. Before that, `regauth revoke`'s records in the shared store:
+ * a token that fails its signature never costs a store read, and one the store cannot vouch for
+ * is refused with 503 (RevocationsUnreadable).
  */
-async function refreshIdentity(snapshot: Snapshot, token: Secret, ctx: RequestContext, now: number): Promise<Identity | Denial> {
+async function refreshIdentity(
+  snapshot: Snapshot,
+  revocations: RefreshRevocations,
+  token: Secret,
+  ctx: RequestContext,
+  now: number,
+): Promise<Identity | Denial> {
   if (!snapshot.refresh) return deny('refresh tokens are not enabled (token.refresh)');
   const verified = snapshot.refresh.verify(token.reveal(), { service: ctx.service, now });
   if (!verified.ok) return deny(`refresh token refused: ${verified.reason}`);
+  if (await revocations.isRevoked(verified.subject, verified.issuedAt, now)) return deny('refresh token refused: revoked (regauth revoke)', verified.subject);
   const result = await lookup(snapshot.providers, verified.provider, verified.subject, ctx);
   if (result.kind === 'allow') {
     // Both absent (a provider without fingerprints) or equal; anything else means the password

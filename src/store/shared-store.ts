@@ -2,13 +2,11 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { Redis } from 'ioredis';
 import { SnapshotStore } from '../config/snapshot-store.js';
 import { LOGGER, type Logger } from '../observability/logger.js';
+import { redisOptions, type RedisStoreConfig } from './redis-options.js';
 import type { StoreConfig } from './store.schema.js';
 
 /** `memory`: no shared store configured; otherwise whether Redis answers now. */
 export type StoreState = 'memory' | 'connected' | 'unreachable';
-
-/** Between two reconnection attempts, growing to this bound while Redis stays away. */
-const MAX_RECONNECT_DELAY_MS = 2000;
 
 /**
  * The connection to the shared store, one per process, kept across reloads that do not change
@@ -80,22 +78,14 @@ export class SharedStore implements OnApplicationBootstrap, OnApplicationShutdow
     this.#state = next ? 'unreachable' : 'memory';
   }
 
-  #connect(config: Extract<StoreConfig, { type: 'redis' }>): Redis {
+  #connect(config: RedisStoreConfig): Redis {
     const where = { store: config.url };
-    const client = new Redis(config.url, {
-      username: config.username,
-      password: config.password,
-      keyPrefix: config.key_prefix,
-      connectTimeout: config.connect_timeout,
-      commandTimeout: config.command_timeout,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS),
-    });
+    const client = new Redis(config.url, redisOptions(config));
     let announced = false;
     client.on('ready', () => {
       if (this.#client !== client) return;
-      if (this.#state === 'unreachable' && announced) this.logger.info(where, 'shared store reachable again: failed-login counts are shared again');
+      if (this.#state === 'unreachable' && announced)
+        this.logger.info(where, 'shared store reachable again: failed-login counts are shared and refresh grants served again');
       this.#state = 'connected';
       announced = false;
     });
@@ -104,7 +94,10 @@ export class SharedStore implements OnApplicationBootstrap, OnApplicationShutdow
       this.#state = 'unreachable';
       if (announced) return;
       announced = true;
-      this.logger.warn({ ...where, err: err?.message }, 'shared store unreachable: failed-login counts fall back to this process until it is back');
+      this.logger.warn(
+        { ...where, err: err?.message },
+        'shared store unreachable: failed-login counts fall back to this process and refresh grants are refused (503) until it is back',
+      );
     };
     client.on('error', (err: Error) => lost(err));
     client.on('close', () => lost());

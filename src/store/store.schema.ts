@@ -4,7 +4,7 @@ import { duration } from '../common/duration.js';
 /**
  * Where state shared between replicas lives (docs/scaling.md): `memory` keeps it in each server
  * (the failed-login counters of one machine); `redis` lets every replica that points at the same
- * Redis count failures together.
+ * Redis count failures together and read the refresh-token revocations `regauth revoke` records.
  */
 export const storeSchema = z
   .discriminatedUnion('type', [
@@ -34,6 +34,6 @@ export const storeSchema = z
     }),
   ])
   .default({ type: 'memory' })
-  .describe('Shared state between replicas: failed-login counters (docs/scaling.md)');
+  .describe('Shared state between replicas: failed-login counters and refresh-token revocations (docs/scaling.md)');
 
 export type StoreConfig = z.output<typeof storeSchema>;

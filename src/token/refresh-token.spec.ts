@@ -28,7 +28,14 @@ describe(createRefreshTokens.name, () => {
   const sut = createRefreshTokens(options);
 
   it('verifies a token it issued and returns its subject and provider', () => {
-    expect(sut.verify(sut.issue(grant), at)).toEqual({ ok: true, subject: 'alice', provider: 'ldap', jti: expect.any(String), credential: undefined });
+    expect(sut.verify(sut.issue(grant), at)).toEqual({
+      ok: true,
+      subject: 'alice',
+      provider: 'ldap',
+      jti: expect.any(String),
+      issuedAt: Math.floor(grant.now / 1000) * 1000,
+      credential: undefined,
+    });
   });
 
   it('carries the credential fingerprint it was issued for back to the caller', () => {

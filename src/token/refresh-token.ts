@@ -21,6 +21,8 @@ export interface VerifiedRefresh {
   readonly subject: string;
   readonly provider: string;
   readonly jti: string;
+  /** Milliseconds since the epoch, at the claim's second precision. */
+  readonly issuedAt: number;
   /** The credential fingerprint the token was issued for, when the provider gave one. */
   readonly credential: string | undefined;
 }
@@ -117,7 +119,7 @@ export function createRefreshTokens(opts: RefreshTokensOptions): RefreshTokens {
       if (Math.floor(now / 1000) >= claims.exp) return failure('expired');
       // iat has second precision: a token issued in the same second as not_before is refused too.
       if (opts.notBefore !== undefined && claims.iat * 1000 <= opts.notBefore) return failure('revoked');
-      return { ok: true, subject: claims.sub, provider: claims.prv, jti: claims.jti, credential: claims.crd };
+      return { ok: true, subject: claims.sub, provider: claims.prv, jti: claims.jti, issuedAt: claims.iat * 1000, credential: claims.crd };
     },
   };
 }

@@ -17,7 +17,7 @@ describe('regauth CLI', () => {
     expect(sut.stdout).toMatch(/serve.*\n.*check-config/s);
   });
 
-  it.each(['serve', 'check-config', 'hash-password', 'gen-key', 'registry-config', 'explain'])('%s --help describes the command', (command) => {
+  it.each(['serve', 'check-config', 'hash-password', 'gen-key', 'registry-config', 'explain', 'revoke'])('%s --help describes the command', (command) => {
     const sut = regauth([command, '--help']);
     expect(sut.code).toBe(0);
     expect(sut.stdout).toContain(`Usage: regauth ${command}`);

@@ -90,14 +90,14 @@ acl: [{ match: { account: "/.+/" }, actions: [pull] }]
     expect(await readyz(1)).toEqual(expect.objectContaining({ status: 'ready', store: 'unreachable' }));
     const metrics = await (await fetch(`${replicas[0].server.url}/metrics`)).text();
     expect(metrics).toMatch(/^regauth_store_up 0$/m);
-    expect(logged(0, 'shared store unreachable: failed-login counts fall back to this process until it is back')).toBe(1);
+    expect(logged(0, 'shared store unreachable: failed-login counts fall back to this process and refresh grants are refused (503) until it is back')).toBe(1);
   });
 
   it('shares counts again once Redis is back, without a restart', async () => {
     await redis.start();
     await eventually(() => replicas.every((r) => r.logs.some((l) => l.includes('shared store reachable again'))), 10_000);
     expect(await readyz(0)).toEqual(expect.objectContaining({ store: 'connected' }));
-    expect(logged(1, 'shared store reachable again: failed-login counts are shared again')).toBe(1);
+    expect(logged(1, 'shared store reachable again: failed-login counts are shared and refresh grants served again')).toBe(1);
 
     // The restarted Redis starts empty; dave is no user, so every login is a failure.
     const spread = [await login(0, '127.0.3.1', 'dave', 'x'), await login(1, '127.0.3.2', 'dave', 'x'), await login(1, '127.0.3.3', 'dave', 'x')];
