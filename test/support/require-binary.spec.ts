@@ -37,6 +37,12 @@ describe('require-binary', () => {
     it('names the Debian packages once each', () => {
       expect(installHint(['docker-registry', 'skopeo', 'skopeo'])).toBe('install with apt-get install docker-registry skopeo');
     });
+
+    it('says where to get a binary Debian does not package', () => {
+      expect(installHint(['kubectl', 'openssl'])).toBe(
+        'install with apt-get install openssl; get kubectl from https://kubernetes.io/docs/tasks/tools/ (1.27 or later bundles kustomize)',
+      );
+    });
   });
 
   describe('requireBinaries', () => {

@@ -36,9 +36,16 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
   return undefined;
 }
 
+/** Binaries Debian does not package, with where to get them. */
+const NOT_IN_DEBIAN: Readonly<Record<string, string>> = {
+  kubectl: 'kubectl from https://kubernetes.io/docs/tasks/tools/ (1.27 or later bundles kustomize)',
+};
+
 export function installHint(missing: readonly string[]): string {
-  const packages = [...new Set(missing.map((name) => APT_PACKAGE[name] ?? name))];
-  return `install with apt-get install ${packages.join(' ')}`;
+  const unique = [...new Set(missing)];
+  const packages = [...new Set(unique.filter((name) => !NOT_IN_DEBIAN[name]).map((name) => APT_PACKAGE[name] ?? name))];
+  const others = unique.flatMap((name) => NOT_IN_DEBIAN[name] ?? []);
+  return [...(packages.length > 0 ? [`install with apt-get install ${packages.join(' ')}`] : []), ...others.map((o) => `get ${o}`)].join('; ');
 }
 
 export interface RequireOptions {
