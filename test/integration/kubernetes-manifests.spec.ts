@@ -1,10 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { parseConfigText } from '../../src/config/config-loader.js';
 import { splitAddr } from '../../src/config/listen-addr.js';
+import { deployTree, regauthArgs, regauthPod } from '../support/kubernetes-deploy.js';
 import {
   contents,
   fileSource,
@@ -25,44 +25,6 @@ import { requireBinaries } from '../support/require-binary.js';
  * checked on the rendered output, and the config the pods mount passes `regauth check-config`.
  */
 
-const regauth = (...args: string[]) => ['bin/regauth.js', ...args];
-
-/** A copy of deploy/kubernetes with its secrets/ folders filled as docs/kubernetes.md says. */
-function deployTree(): string {
-  const root = mkdtempSync(join(tmpdir(), 'regauth-k8s-'));
-  cpSync('deploy/kubernetes', root, { recursive: true });
-  const secrets = join(root, 'base/secrets');
-  execFileSync(process.execPath, regauth('gen-key', '--key', join(secrets, 'regauth.key'), '--cert', join(secrets, 'regauth.crt')));
-  writeFileSync(join(secrets, 'refresh.secret'), execFileSync('openssl', ['rand', '-base64', '32']));
-  writeFileSync(join(secrets, 'admin.bcrypt'), execFileSync(process.execPath, regauth('hash-password'), { input: 'k8s-admin-password' }));
-  writeFileSync(join(root, 'overlays/redis/secrets/redis.password'), execFileSync('openssl', ['rand', '-hex', '24']));
-  // The component is added to the base the way docs/kubernetes.md shows for an overlay.
-  mkdirSync(join(root, 'with-prometheus'));
-  writeFileSync(join(root, 'with-prometheus/kustomization.yaml'), 'resources: [../base]\ncomponents: [../components/prometheus]\n');
-  return root;
-}
-
-/**
- * The regauth pod of a rendering, with the files it mounts written under a folder of their own
- * and its config parsed from there: absolute paths in the config point into the pod's mounts, so
- * they are moved under that folder (`inPod` maps them back).
- */
-const server = (objects: KubeObject[]) => {
-  const deployment = find<Deployment>(objects, 'Deployment', 'regauth');
-  const pod = deployment.spec.template.spec;
-  const container = pod.containers.find((c) => c.name === 'regauth')!;
-  const mounted = mkdtempSync(join(tmpdir(), 'regauth-pod-'));
-  const env = materialize(objects, pod, container, mounted);
-  const configText = contents(find(objects, 'ConfigMap', 'regauth-config'))['config.yml'];
-  const fromObjects = (container.volumeMounts ?? []).filter((m) => pod.volumes?.some((v) => v.name === m.name && (v.configMap || v.secret)));
-  const mountPaths = new RegExp(`(^|[\\s"'\\[:])(${fromObjects.map((m) => m.mountPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})/`, 'g');
-  const text = configText.replace(mountPaths, `$1${mounted}$2/`);
-  const configFile = join(mounted, 'config.yml');
-  writeFileSync(configFile, text);
-  const { config } = parseConfigText(text, configFile, env);
-  const inPod = (path: string): string => (path.startsWith(`${mounted}/`) ? path.slice(mounted.length) : path);
-  return { deployment, pod, container, config, configText, configFile, env, inPod };
-};
 const port = (c: Container, name: string): number | undefined => c.ports?.find((p) => p.name === name)?.containerPort;
 const listenPort = (addr: string): number => Number(splitAddr(addr)[1]);
 /** Names every Deployment refers to in volumes and env, by kind. */
@@ -105,17 +67,17 @@ requireBinaries(['kubectl', 'openssl']).describeIf('Kubernetes manifests (deploy
     });
 
     it('mounts a config that passes regauth check-config, every file it names coming from a mount', () => {
-      const { pod, container, config, configFile, env, inPod } = server(rendered[dir]);
+      const { pod, container, config, configFile, env, inPod } = regauthPod(rendered[dir]);
       const files = [...config.token.keys.flatMap((k) => [k.key, k.certificate ?? k.key]), ...(config.token.refresh?.secrets ?? [])].map(inPod);
       for (const file of files) expect({ file, source: fileSource(rendered[dir], pod, container, file)?.key }).toEqual({ file, source: expect.any(String) });
-      const r = spawnSync(process.execPath, regauth('check-config', configFile), { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+      const r = spawnSync(process.execPath, regauthArgs('check-config', configFile), { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     });
   });
 
   describe('base', () => {
-    const base = () => server(rendered.base);
+    const base = () => regauthPod(rendered.base);
 
     it('runs two or more replicas spread across nodes, scaled on CPU from two up', () => {
       const { deployment, pod } = base();
@@ -206,15 +168,15 @@ requireBinaries(['kubectl', 'openssl']).describeIf('Kubernetes manifests (deploy
 
   describe('overlays/redis', () => {
     it("keeps the base's config, adding only the store, with URL and password from the regauth-redis Secret", () => {
-      const base = parse(server(rendered.base).configText) as Record<string, unknown>;
-      const { store, ...rest } = parse(server(rendered['overlays/redis']).configText) as Record<string, unknown>;
+      const base = parse(regauthPod(rendered.base).configText) as Record<string, unknown>;
+      const { store, ...rest } = parse(regauthPod(rendered['overlays/redis']).configText) as Record<string, unknown>;
       expect(rest).toEqual(base);
       expect(store).toEqual(expect.objectContaining({ type: 'redis', url: '${env:REGAUTH_REDIS_URL}', password: '${env:REGAUTH_REDIS_PASSWORD}' }));
     });
 
     it('points the store at the Redis Service, which asks for the same password and lets only regauth in', () => {
       const objects = rendered['overlays/redis'];
-      const { config, deployment } = server(objects);
+      const { config, deployment } = regauthPod(objects);
       if (config.store.type !== 'redis') throw new Error('expected the redis store');
       const url = new URL(config.store.url);
       const service = find(objects, 'Service', url.hostname).spec as { selector: Record<string, string>; ports: Array<{ port: number; targetPort: string }> };
@@ -236,7 +198,7 @@ requireBinaries(['kubectl', 'openssl']).describeIf('Kubernetes manifests (deploy
   describe('overlays/registry-example', () => {
     it("gives the registry regauth's issuer, one of its services, its realm and its certificate from the same Secret", () => {
       const objects = rendered['overlays/registry-example'];
-      const { config, pod, container, inPod } = server(objects);
+      const { config, pod, container, inPod } = regauthPod(objects);
       const registry = find<Deployment>(objects, 'Deployment', 'registry');
       const registryPod = registry.spec.template.spec;
       const registryContainer = registryPod.containers[0];
