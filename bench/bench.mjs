@@ -15,6 +15,7 @@ import { drive, loadTool } from './lib/load.mjs';
 import { comparesPerSecond, signsPerSecond } from './lib/micro.mjs';
 import { cpuMs, machineCpuMs, peakRss } from './lib/process-stats.mjs';
 import { writeReport } from './lib/report.mjs';
+import { findRedis, startRedis } from './lib/redis.mjs';
 import { findSlapd, startSlapd } from './lib/slapd.mjs';
 import { checkAnswer, fetchRefreshToken, WORKLOADS, writeBenchConfig } from './lib/workloads.mjs';
 
@@ -154,10 +155,17 @@ if (selected.some((w) => w.ldap) && findSlapd()) {
   mkdirSync(join(work, 'slapd'));
   ldap = await startSlapd(root, join(work, 'slapd'));
 }
+// W11's and W12's shared store, likewise.
+let redis;
+if (selected.some((w) => w.redis) && findRedis()) {
+  mkdirSync(join(work, 'redis'));
+  redis = await startRedis(root, join(work, 'redis'));
+}
 for (const workload of selected) {
-  if (workload.ldap && !ldap) {
-    log(`${workload.id}: skipped, slapd is not installed (apt-get install slapd)`);
-    figures.push({ workload: workload.id, title: workload.title, pending: 'slapd (apt-get install slapd)' });
+  const missing = workload.ldap && !ldap ? 'slapd' : workload.redis && !redis ? 'redis-server' : undefined;
+  if (missing) {
+    log(`${workload.id}: skipped, ${missing} is not installed (apt-get install ${missing})`);
+    figures.push({ workload: workload.id, title: workload.title, pending: `${missing} (apt-get install ${missing})` });
     continue;
   }
   // W1 also with one worker: what one process does, and so what the workers add.
@@ -174,6 +182,7 @@ for (const workload of selected) {
       first: workload.first,
       workers,
       ldap: workload.ldap ? ldap : undefined,
+      redis: workload.redis ? redis : undefined,
     });
     log(`${workload.id} ${alg}, ${workers} worker(s): ${workload.title} …`);
     const result = await figure(
@@ -230,6 +239,7 @@ if (!smoke && (only.size === 0 || (only.has('W1') && only.has('W3')))) {
 }
 
 await ldap?.stop();
+await redis?.stop();
 
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.versions.node, date: new Date().toISOString() };
 const outDir = values.out;

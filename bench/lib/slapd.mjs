@@ -1,10 +1,10 @@
 // W8's directory: a real slapd on a free loopback port, configured and seeded by the same code as
-// the LDAP tests (test/support/slapd-config.ts and slapd-directory.ts, compiled here with tsc, as
-// is the tests' free-port.ts).
+// the LDAP tests (test/support/slapd-config.ts and slapd-directory.ts, and the tests' free-port.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Client } from 'ldapts';
+import { importTestSupport } from './test-support.mjs';
 
 const SBIN_PATH = [process.env.PATH ?? '', '/usr/sbin', '/usr/local/sbin', '/sbin'].join(delimiter);
 const STARTUP_TIMEOUT_MS = 15_000;
@@ -19,24 +19,11 @@ export function findSlapd() {
 export async function startSlapd(root, dir) {
   const slapd = findSlapd();
   if (!slapd) throw new Error('slapd not found (apt-get install slapd)');
-  const support = join(dir, 'support');
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
-      ...['--outDir', support, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'],
-      join(root, 'test', 'support', 'slapd-config.ts'),
-      join(root, 'test', 'support', 'slapd-directory.ts'),
-      join(root, 'test', 'support', 'free-port.ts'),
-    ],
-    { encoding: 'utf8' },
-  );
-  if (tsc.status !== 0) throw new Error(`could not compile the test directory's definition:\n${tsc.stdout}${tsc.stderr}`);
-  // Compiled outside the project, the modules need its dependencies (ldapts) and ESM mode.
-  writeFileSync(join(support, 'package.json'), '{ "type": "module" }\n');
-  const { makeCertificates, slapdConf } = await import(join(support, 'slapd-config.js'));
-  const directory = await import(join(support, 'slapd-directory.js'));
-  const { freePort } = await import(join(support, 'free-port.js'));
+  const [{ makeCertificates, slapdConf }, directory, { freePort }] = await importTestSupport(root, join(dir, 'support'), [
+    'slapd-config',
+    'slapd-directory',
+    'free-port',
+  ]);
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;

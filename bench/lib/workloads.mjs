@@ -8,11 +8,12 @@ const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).to
 const FORM = 'application/x-www-form-urlencoded';
 
 /**
- * Writes the bench config for one signing key; throttling is off, so W5's 401s stay 401s. `first`
+ * Writes the bench config for one signing key; throttling is off, so W5's 401s stay 401s, except
+ * with `redis` (W11, W12), where it is on and counts in the shared store. `first`
  * puts the script or LDAP provider before the static one: behind it, the static provider's dummy
  * bcrypt compare for a name it does not know (at the users' highest cost) would be what is measured.
  */
-export function writeBenchConfig(dir, keyFile, { cache = '0s', first, workers, ldap } = {}) {
+export function writeBenchConfig(dir, keyFile, { cache = '0s', first, workers, ldap, redis } = {}) {
   const script = join(dir, 'ext_auth.sh');
   writeFileSync(script, '#!/bin/sh\nread line\n[ "$line" = "robot robot-token" ] && exit 0\nexit 2\n');
   chmodSync(script, 0o755);
@@ -40,8 +41,13 @@ export function writeBenchConfig(dir, keyFile, { cache = '0s', first, workers, l
   writeFileSync(
     file,
     `server: { addr: "127.0.0.1:0", workers: ${workers}, password_hashing: { concurrency: 2, queue: 10000 } }
-throttle: { enabled: false }
-metrics: { enabled: false }
+throttle: { enabled: ${redis ? 'true' : 'false'} }
+${
+  redis
+    ? `store: { type: redis, url: "${redis.url}" }
+`
+    : ''
+}metrics: { enabled: false }
 reload: { watch: false }
 token:
   issuer: bench
@@ -141,6 +147,27 @@ export const WORKLOADS = [
       method: 'POST',
       headers: { 'Content-Type': FORM },
       body: `grant_type=password&service=registry&client_id=bench&username=bob&password=${PASSWORDS.cost5}&${scope}`,
+    }),
+    status: 200,
+  },
+  {
+    id: 'W11',
+    title: 'W2 with the shared store: failed-login throttle on, counted in a local redis-server',
+    cache: '60s',
+    redis: true,
+    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('alice', PASSWORDS.cost10) } }),
+    status: 200,
+  },
+  {
+    id: 'W12',
+    title: 'W9 with the shared store: each refresh reads the revocation list from a local redis-server',
+    refresh: true,
+    redis: true,
+    request: ({ refreshToken }) => ({
+      path: '/auth',
+      method: 'POST',
+      headers: { 'Content-Type': FORM },
+      body: `grant_type=refresh_token&service=registry&client_id=bench&refresh_token=${refreshToken}&${scope}`,
     }),
     status: 200,
   },

@@ -7,7 +7,7 @@ describe(LoginThrottle.name, () => {
   it('allows until max_failures, then refuses for about the block time', async () => {
     const sut = new LoginThrottle();
     await sut.failure(config(), '10.0.0.1', 'alice');
-    expect(await sut.check(config(), '10.0.0.1', 'bob')).toEqual({ allowed: true });
+    expect(await sut.check(config(), '10.0.0.1', 'bob')).toEqual({ allowed: true, accountCounted: false });
     await sut.failure(config(), '10.0.0.1', 'alice');
     const verdict = await sut.check(config(), '10.0.0.1', 'bob');
     expect(verdict.allowed).toBe(false);
@@ -17,7 +17,7 @@ describe(LoginThrottle.name, () => {
   it('counts nothing when turned off', async () => {
     const sut = new LoginThrottle();
     for (let i = 0; i < 5; i++) await sut.failure(config({ enabled: false }), '10.0.0.1', 'alice');
-    expect(await sut.check(config({ enabled: false }), '10.0.0.1', 'alice')).toEqual({ allowed: true });
+    expect(await sut.check(config({ enabled: false }), '10.0.0.1', 'alice')).toEqual({ allowed: true, accountCounted: false });
   });
 
   it('keeps its counts while the settings stay the same', async () => {
@@ -44,6 +44,15 @@ describe('LoginThrottle memory', () => {
     await sut.failure(bounded, '192.0.2.1', 'victim');
     expect((await sut.check(bounded, '192.0.2.1', 'someone')).allowed).toBe(false);
     expect((await sut.check(bounded, '198.51.100.1', 'victim')).allowed).toBe(false);
+  });
+
+  it('tells whether the account has failures a success should clear', async () => {
+    const sut = new LoginThrottle();
+    expect(await sut.check(config(), '10.0.0.2', 'carol')).toEqual({ allowed: true, accountCounted: false });
+    await sut.failure(config(), '10.0.0.2', 'carol');
+    expect(await sut.check(config(), '10.0.0.3', 'carol')).toEqual({ allowed: true, accountCounted: true });
+    await sut.success(config(), 'carol');
+    expect(await sut.check(config(), '10.0.0.3', 'carol')).toEqual({ allowed: true, accountCounted: false });
   });
 
   it('forgets an account on success, making room for another', async () => {

@@ -9,7 +9,9 @@ import type { ThrottleConfig } from '../config/config.schema.js';
 import { SharedStore } from '../store/shared-store.js';
 
 /** The throttle's answer before any provider work: go on, or refuse for this many seconds. */
-export type ThrottleCheck = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+export type ThrottleCheck =
+  /** `accountCounted`: the account has failures counted, which a successful login clears. */
+  { readonly allowed: true; readonly accountCounted: boolean } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 /**
  * Failed logins per client address and per account (docs/security.md rule 7), counted with
@@ -45,10 +47,10 @@ export class LoginThrottle {
   constructor(@Optional() @Inject(SharedStore) private readonly shared?: SharedStore) {}
 
   async check(config: ThrottleConfig, ip: string | null, account: string): Promise<ThrottleCheck> {
-    if (!this.#use(config)) return { allowed: true };
+    if (!this.#use(config)) return { allowed: true, accountCounted: false };
     const [byIp, byAccount] = await Promise.all([this.#byIp!.get(ipKey(ip)), this.#byAccount!.get(account)]);
     const blocked = [byIp, byAccount].filter((res) => res !== null && res.consumedPoints >= config.max_failures);
-    if (blocked.length === 0) return { allowed: true };
+    if (blocked.length === 0) return { allowed: true, accountCounted: (byAccount?.consumedPoints ?? 0) > 0 };
     const ms = Math.max(...blocked.map((res) => res!.msBeforeNext));
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
   }

@@ -84,6 +84,7 @@ export class TokenGrantService {
     // Only password logins are throttled: anonymous requests carry nothing to guess, and a
     // refresh token is a signed value no one can guess either.
     const throttled = req.grant === 'password' ? { config: snapshot.config.throttle, account: req.user!.toLowerCase() } : null;
+    let accountCounted = false;
     if (throttled) {
       const verdict = await this.throttle.check(throttled.config, ctx.ip, throttled.account);
       if (!verdict.allowed) {
@@ -93,6 +94,7 @@ export class TokenGrantService {
           audit: { outcome: 'throttled', account: req.user, reason: 'too many failed logins from this address or for this account' },
         };
       }
+      accountCounted = verdict.accountCounted;
     }
 
     let identity: Identity | Denial;
@@ -110,7 +112,8 @@ export class TokenGrantService {
     if (throttled) {
       // Backend errors (503, above) never count: an outage must not lock users out.
       if ('denied' in identity) await this.throttle.failure(throttled.config, ctx.ip, throttled.account);
-      else await this.throttle.success(throttled.config, throttled.account);
+      // Clearing an account that had no failures would cost a store round trip on every login.
+      else if (accountCounted) await this.throttle.success(throttled.config, throttled.account);
     }
     if ('denied' in identity) {
       return { ok: false, refusal: UNAUTHORIZED, audit: { outcome: 'denied', account: identity.account ?? req.user ?? '', reason: identity.reason } };
