@@ -42,6 +42,12 @@ const BODY_LIMIT = 64 * 1024;
 const TIMEOUT_CHECK_INTERVAL_MS = 500;
 
 /**
+ * Node's default (16 KiB for all headers) is too small for a CI job's id token as a Basic
+ * password: base64 makes a 16 KiB token (MAX_ID_TOKEN_BYTES) about 22 KiB of header.
+ */
+const MAX_HEADER_BYTES = 32 * 1024;
+
+/**
  * The Fastify adapter. What it reads from the config through `store` (trusted proxies, the path
  * prefix) follows reloads; what Node fixes when the server is created (http or https, the first
  * TLS context, timeouts) starts from the initial snapshot and is updated on reload by
@@ -51,17 +57,18 @@ export function createAdapter(loaded: LoadedConfig, store: SnapshotStore): Fasti
   const { server } = loaded.config;
   // A client must send its headers within header_timeout and the whole request (a POST body
   // included) within request_timeout; Node answers 408 and closes the connection otherwise.
-  const timeouts = {
+  const nodeOptions = {
     headersTimeout: Math.min(server.header_timeout, server.request_timeout),
     requestTimeout: server.request_timeout,
     connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    maxHeaderSize: MAX_HEADER_BYTES,
   };
   const tls = store.current.tls;
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     requestTimeout: server.request_timeout,
     keepAliveTimeout: server.keep_alive_timeout,
-    http: timeouts,
+    http: nodeOptions,
     // Asked per request, so a reload that changes trusted_proxies applies at once.
     trustProxy: (address: string) => store.current.trustedProxy(address),
     // The prefix is stripped here rather than with Nest's global prefix, which is fixed at start.
@@ -73,7 +80,7 @@ export function createAdapter(loaded: LoadedConfig, store: SnapshotStore): Fasti
     // percent-encoding): the same JSON shape as every other refusal, without echoing the URL.
     frameworkErrors: (_err: Error, _req: FastifyRequest, reply: FastifyReply) =>
       sendRefusal(reply, refusalResponse({ code: 'malformed' }, loaded.config.token.issuer)),
-    ...(tls ? { https: { ...tls, ...timeouts } } : {}),
+    ...(tls ? { https: { ...tls, ...nodeOptions } } : {}),
   });
 }
 

@@ -6,8 +6,15 @@ import type { Provider } from './provider.js';
 import { secondsSince, type RequestContext } from '../common/request-context.js';
 
 export type ChainResult =
-  | { readonly kind: 'allow'; readonly provider: string; readonly account: string; readonly labels: Labels; readonly credential?: string }
-  | { readonly kind: 'deny'; readonly provider: string }
+  | {
+      readonly kind: 'allow';
+      readonly provider: string;
+      readonly account: string;
+      readonly labels: Labels;
+      readonly credential?: string;
+      readonly refreshable?: boolean;
+    }
+  | { readonly kind: 'deny'; readonly provider: string; readonly reason?: string }
   | { readonly kind: 'no_match' };
 
 /**
@@ -46,9 +53,10 @@ export async function authenticate(providers: readonly Provider[], user: string,
     }
     ctx.trace?.call('provider', provider.name, result.kind, secondsSince(started));
     if (result.kind === 'allow') {
-      return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels: result.labels, credential: result.credential };
+      const { labels, credential, refreshable } = result;
+      return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels, credential, refreshable };
     }
-    if (result.kind === 'deny') return { kind: 'deny', provider: provider.name };
+    if (result.kind === 'deny') return { kind: 'deny', provider: provider.name, reason: result.reason };
   }
   return { kind: 'no_match' };
 }

@@ -45,7 +45,11 @@ export function withCredentialCache(provider: Provider, ttlMs: number): Provider
       const hit = entries.get(id);
       if (hit) return hit;
       const result = await provider.authenticate(user, password, ctx);
-      if (result.kind === 'allow') entries.set(id, result);
+      if (result.kind === 'allow') {
+        // Never past the credential's own end (an id token's exp).
+        const ttl = result.validUntil === undefined ? ttlMs : Math.min(ttlMs, result.validUntil - Date.now());
+        if (ttl > 0) entries.set(id, result, { ttl });
+      }
       return result;
     },
   };

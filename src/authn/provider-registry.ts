@@ -10,6 +10,7 @@ import { pluginProviderSchema } from '../backends/plugin/plugin.schema.js';
 import { createPluginProvider } from '../backends/plugin/plugin.provider.js';
 import { ldapProviderSchema } from './ldap/ldap.schema.js';
 import { createLdapProvider } from './ldap/ldap.provider.js';
+import { oidcProviderSchema } from './oidc/oidc.schema.js';
 
 function providerType<S extends z.ZodType>(t: BackendType<S, ProviderBuildContext, Provider>): BackendType<S, ProviderBuildContext, Provider> {
   return t;
@@ -30,6 +31,11 @@ export const PROVIDER_TYPES = {
   }),
   plugin: providerType({ schema: pluginProviderSchema, create: createPluginProvider }),
   ldap: providerType({ schema: ldapProviderSchema, create: createLdapProvider }),
+  // Loaded only when configured, like http: it brings axios and the key handling.
+  oidc: providerType({
+    schema: oidcProviderSchema,
+    create: async (config, ctx) => (await import('./oidc/oidc.provider.js')).createOidcProvider(config, ctx),
+  }),
 } as const;
 
 export type ProviderTypeName = keyof typeof PROVIDER_TYPES;

@@ -13,7 +13,13 @@ import type { Secret } from '../common/secret.js';
  * Infrastructure failure (timeout, bad output, directory down) is a thrown error, never a deny:
  * the chain then stops and the client gets 503, so an outage never looks like a bad password.
  */
-export type AuthResult = AllowResult | { readonly kind: 'deny' } | { readonly kind: 'no_match' };
+export type AuthResult = AllowResult | DenyResult | { readonly kind: 'no_match' };
+
+export interface DenyResult {
+  readonly kind: 'deny';
+  /** Why, for the audit line only (e.g. "token expired"); never the credential, never shown to the client. */
+  readonly reason?: string;
+}
 
 export interface AllowResult {
   readonly kind: 'allow';
@@ -26,6 +32,13 @@ export interface AllowResult {
    * old one (docs/security.md rule 20).
    */
   readonly credential?: string;
+  /**
+   * Milliseconds since the epoch when the credential itself stops being valid (an id token's
+   * exp): a cached login never outlives it.
+   */
+  readonly validUntil?: number;
+  /** false: no refresh token is issued for this identity (short-lived workload identities). */
+  readonly refreshable?: boolean;
 }
 
 export interface Provider {

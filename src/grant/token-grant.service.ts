@@ -16,6 +16,8 @@ export interface Identity {
   readonly labels: Labels;
   /** The provider's credential fingerprint, bound into refresh tokens. */
   readonly credential?: string;
+  /** false: the provider issues no refresh tokens for this identity. */
+  readonly refreshable?: boolean;
 }
 
 export interface ScopeDecision {
@@ -151,7 +153,7 @@ export class TokenGrantService {
       jti,
     });
     const body: Record<string, unknown> = { ...tokenResponse(await snapshot.signer.sign(claims), claims) };
-    if (req.offline && req.grant === 'password' && snapshot.refresh && identity.provider) {
+    if (req.offline && req.grant === 'password' && snapshot.refresh && identity.provider && identity.refreshable !== false) {
       body.refresh_token = snapshot.refresh.issue({ subject: identity.account, service, provider: identity.provider, credential: identity.credential, now });
     }
     return {
@@ -213,8 +215,12 @@ async function establishIdentity(
     return result.kind === 'allow' ? { account: '', provider: null, labels: result.labels } : deny('anonymous access is not configured');
   }
   const result = await authenticate(snapshot.providers, req.user!, req.password!, ctx);
-  if (result.kind === 'allow') return { account: result.account, provider: result.provider, labels: result.labels, credential: result.credential };
-  return deny(result.kind === 'deny' ? `wrong password (provider ${result.provider})` : 'no provider knows this user');
+  if (result.kind === 'allow') {
+    const { account, provider, labels, credential, refreshable } = result;
+    return { account, provider, labels, credential, refreshable };
+  }
+  if (result.kind === 'no_match') return deny('no provider knows this user');
+  return deny(result.reason ? `provider ${result.provider}: ${result.reason}` : `wrong password (provider ${result.provider})`);
 }
 
 /**

@@ -72,7 +72,14 @@ export class AuthController {
       audit({ outcome: 'bad_request', reason: 'POST body is not a form' });
       return refuse({ code: 'not_form' });
     }
-    const parsed = parseTokenRequest({ method, query: req.query as Params, body, authorization: authorizationHeaders(req.raw.rawHeaders) });
+    const parsed = parseTokenRequest({
+      method,
+      query: req.query as Params,
+      body,
+      authorization: authorizationHeaders(req.raw.rawHeaders),
+      // Id tokens are longer than any password: allowed only where a provider can take them.
+      limits: { idTokens: snapshot.config.authn.some((p) => p.type === 'oidc') },
+    });
     if (!parsed.ok) {
       audit({ outcome: statusOf(parsed.code) === 401 ? 'denied' : 'bad_request', reason: parsed.message });
       return refuse(parsed);

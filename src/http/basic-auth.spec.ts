@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { MAX_ID_TOKEN_BYTES } from '../common/jwt-shape.js';
 import { MAX_PASSWORD_BYTES, MAX_USERNAME_BYTES, parseAuthorization } from './basic-auth.js';
 
 const basic = (decoded: string | Uint8Array): string => `Basic ${Buffer.from(decoded).toString('base64')}`;
@@ -164,6 +165,28 @@ describe(parseAuthorization.name, () => {
 
     it('counts the password cap in UTF-8 bytes, not characters', () => {
       expect(reasonOf(basic(`alice:${'€'.repeat(MAX_PASSWORD_BYTES / 3 + 1)}`))).toBe('password_too_long');
+    });
+
+    describe('with an oidc provider configured (idTokens)', () => {
+      const jwtShaped = (bytes: number): string => {
+        const head = 'eyJhbGciOiJFUzI1NiJ9.';
+        return `${head}${'a'.repeat(bytes - head.length - 4)}.sig`;
+      };
+      const withTokens = (header: string) => parseAuthorization(header, { idTokens: true });
+
+      it('accepts a JWT-shaped password longer than the password cap, up to 16 KiB', () => {
+        expect(withTokens(basic(`ci:${jwtShaped(4096)}`)).kind).toBe('basic');
+        expect(withTokens(basic(`ci:${jwtShaped(MAX_ID_TOKEN_BYTES)}`)).kind).toBe('basic');
+      });
+
+      it('refuses one over 16 KiB, and a long password that is not JWT-shaped', () => {
+        expect(withTokens(basic(`ci:${jwtShaped(MAX_ID_TOKEN_BYTES + 1)}`))).toEqual({ kind: 'invalid', reason: 'password_too_long' });
+        expect(withTokens(basic(`ci:${'p'.repeat(MAX_PASSWORD_BYTES + 1)}`))).toEqual({ kind: 'invalid', reason: 'password_too_long' });
+      });
+
+      it('keeps the password cap for JWT-shaped passwords when no provider takes tokens', () => {
+        expect(reasonOf(basic(`ci:${jwtShaped(4096)}`))).toBe('password_too_long');
+      });
     });
 
     it.each([

@@ -1,3 +1,4 @@
+import { hasJwtShape, MAX_ID_TOKEN_BYTES } from '../common/jwt-shape.js';
 import { Secret } from '../common/secret.js';
 import type { ParseErrorCode } from './parse-error.js';
 
@@ -32,12 +33,12 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * `req.headers`, so a caller that wants the "one header" rule enforced passes every value it
  * finds in `rawHeaders`.
  */
-export function parseAuthorization(header: string | readonly string[] | undefined): AuthorizationHeader {
+export function parseAuthorization(header: string | readonly string[] | undefined, limits: CredentialLimits = {}): AuthorizationHeader {
   if (header === undefined) return { kind: 'none' };
   if (typeof header !== 'string') {
     if (header.length === 0) return { kind: 'none' };
     if (header.length > 1) return invalid('multiple_authorization');
-    return parseAuthorization(header[0]);
+    return parseAuthorization(header[0], limits);
   }
   const match = CREDENTIALS_FORMAT.exec(header.replace(SURROUNDING_WHITESPACE, ''));
   if (!match) return invalid('malformed_authorization');
@@ -57,15 +58,25 @@ export function parseAuthorization(header: string | readonly string[] | undefine
   if (colon < 0) return invalid('missing_colon');
   const user = decoded.slice(0, colon);
   const password = new Secret(decoded.slice(colon + 1));
-  const problem = checkCredentials(user, password);
+  const problem = checkCredentials(user, password, limits);
   return problem ? invalid(problem) : { kind: 'basic', user, password };
 }
 
+export interface CredentialLimits {
+  /**
+   * An oidc provider is configured: a password shaped like a JWT may be an id token, and real
+   * ones are longer than any password (up to MAX_ID_TOKEN_BYTES instead of MAX_PASSWORD_BYTES).
+   */
+  readonly idTokens?: boolean;
+}
+
 /** The caps and character rules every username/password pair must pass, Basic or form. */
-export function checkCredentials(user: string, password: Secret): CredentialErrorCode | undefined {
+export function checkCredentials(user: string, password: Secret, limits: CredentialLimits = {}): CredentialErrorCode | undefined {
   if (Buffer.byteLength(user, 'utf8') > MAX_USERNAME_BYTES) return 'username_too_long';
   if (CONTROL_CHARACTER.test(user)) return 'invalid_username';
-  if (password.byteLength > MAX_PASSWORD_BYTES) return 'password_too_long';
+  if (password.byteLength > MAX_PASSWORD_BYTES && !(limits.idTokens && password.byteLength <= MAX_ID_TOKEN_BYTES && hasJwtShape(password.reveal()))) {
+    return 'password_too_long';
+  }
   if (PASSWORD_BREAK.test(password.reveal())) return 'invalid_password';
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { Secret } from '../common/secret.js';
-import { checkCredentials, parseAuthorization } from './basic-auth.js';
+import { checkCredentials, parseAuthorization, type CredentialLimits } from './basic-auth.js';
 import { parseError, type ParseError, type ParseErrorCode } from './parse-error.js';
 import type { TokenRequest } from '../grant/token-request.types.js';
 import { parseScopes } from './scope.js';
@@ -14,6 +14,7 @@ export interface TokenRequestInput {
   readonly body?: Params | null;
   /** Every `Authorization` value: pass an array to have duplicates refused. */
   readonly authorization: string | readonly string[] | undefined;
+  readonly limits?: CredentialLimits;
 }
 
 export type TokenRequestResult = { readonly ok: true; readonly request: TokenRequest } | ParseError;
@@ -84,23 +85,23 @@ export function parseTokenRequest(input: TokenRequestInput): TokenRequestResult 
  * `username`/`password` from any POST form, so a form username counts as a password grant.
  */
 function fromHeaderOrForm(input: TokenRequestInput, form: Params): Credentials | ParseError {
-  if (input.method === 'POST' && form.username !== undefined) return fromForm(form);
-  const header = parseAuthorization(input.authorization);
+  if (input.method === 'POST' && form.username !== undefined) return fromForm(form, input.limits);
+  const header = parseAuthorization(input.authorization, input.limits);
   if (header.kind === 'invalid') return fail(header.reason);
   if (header.kind === 'none') return { grant: 'anonymous' };
-  return password(header.user, header.password);
+  return password(header.user, header.password, input.limits);
 }
 
 function fromGrant(grantType: string, input: TokenRequestInput, form: Params): Credentials | ParseError {
   if (grantType === 'password') {
     // With a form username, an Authorization header may be OAuth2 client authentication
     // (RFC 6749 §2.3.1) and is not ours to judge; without one, Basic carries the user (docker_auth).
-    if (form.username !== undefined) return fromForm(form);
-    const header = parseAuthorization(input.authorization);
+    if (form.username !== undefined) return fromForm(form, input.limits);
+    const header = parseAuthorization(input.authorization, input.limits);
     if (header.kind === 'invalid') return fail(header.reason);
     // A password grant without a password is a failed login, never an anonymous request.
     if (header.kind === 'none') return fail('empty_credentials');
-    return password(header.user, header.password);
+    return password(header.user, header.password, input.limits);
   }
   if (grantType === 'refresh_token') {
     const token = first(form.refresh_token);
@@ -110,14 +111,14 @@ function fromGrant(grantType: string, input: TokenRequestInput, form: Params): C
   return fail('unsupported_grant_type', `unsupported grant_type ${JSON.stringify(grantType.slice(0, 40))}: use password or refresh_token`);
 }
 
-function fromForm(form: Params): Credentials | ParseError {
-  return password(first(form.username) ?? '', new Secret(first(form.password) ?? ''));
+function fromForm(form: Params, limits: CredentialLimits | undefined): Credentials | ParseError {
+  return password(first(form.username) ?? '', new Secret(first(form.password) ?? ''), limits);
 }
 
 /** Security rules 2 and 3 for both Basic and form credentials. */
-function password(user: string, secret: Secret): Credentials | ParseError {
+function password(user: string, secret: Secret, limits: CredentialLimits | undefined): Credentials | ParseError {
   if (user === '' || secret.isEmpty) return fail('empty_credentials');
-  const problem = checkCredentials(user, secret);
+  const problem = checkCredentials(user, secret, limits);
   if (problem) return fail(problem);
   return { grant: 'password', user, password: secret };
 }

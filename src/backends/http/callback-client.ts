@@ -6,6 +6,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { resolve } from 'node:path';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { ConcurrencyLimiter, OverloadedError } from '../../common/concurrency-limiter.js';
+import { isLoopbackHost } from '../../common/loopback.js';
 import { CallbackError } from './callback-error.js';
 import type { HttpCallbackOptions } from './http.schema.js';
 
@@ -129,9 +130,4 @@ function networkDetail(err: AxiosError): string {
   const cause: NodeJS.ErrnoException | undefined = err.cause;
   const reason = cause?.code ?? cause?.message;
   return reason && reason !== err.code ? ` (${reason})` : '';
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
