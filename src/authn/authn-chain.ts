@@ -12,7 +12,8 @@ export type ChainResult =
       readonly account: string;
       readonly labels: Labels;
       readonly credential?: string;
-      readonly refreshable?: boolean;
+      readonly validUntil?: number;
+      readonly refresh?: 'never' | 'carry-labels';
     }
   | { readonly kind: 'deny'; readonly provider: string; readonly reason?: string }
   | { readonly kind: 'no_match' };
@@ -53,8 +54,8 @@ export async function authenticate(providers: readonly Provider[], user: string,
     }
     ctx.trace?.call('provider', provider.name, result.kind, secondsSince(started));
     if (result.kind === 'allow') {
-      const { labels, credential, refreshable } = result;
-      return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels, credential, refreshable };
+      const { labels, credential, validUntil, refresh } = result;
+      return { kind: 'allow', provider: provider.name, account: result.account ?? user, labels, credential, validUntil, refresh };
     }
     if (result.kind === 'deny') return { kind: 'deny', provider: provider.name, reason: result.reason };
   }

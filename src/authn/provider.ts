@@ -37,8 +37,13 @@ export interface AllowResult {
    * exp): a cached login never outlives it.
    */
   readonly validUntil?: number;
-  /** false: no refresh token is issued for this identity (short-lived workload identities). */
-  readonly refreshable?: boolean;
+  /**
+   * How a refresh token for this identity is checked later. Absent: the provider's `lookup`
+   * re-asks about the account. `never`: no refresh token is issued. `carry-labels`: the identity
+   * cannot be looked up again (a CI job's id token), so the refresh token carries the labels,
+   * signed, and never outlives `validUntil`.
+   */
+  readonly refresh?: 'never' | 'carry-labels';
 }
 
 export interface Provider {

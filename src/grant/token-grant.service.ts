@@ -16,8 +16,9 @@ export interface Identity {
   readonly labels: Labels;
   /** The provider's credential fingerprint, bound into refresh tokens. */
   readonly credential?: string;
-  /** false: the provider issues no refresh tokens for this identity. */
-  readonly refreshable?: boolean;
+  /** When the credential ends, and how a refresh token for it is checked (AllowResult). */
+  readonly validUntil?: number;
+  readonly refresh?: 'never' | 'carry-labels';
 }
 
 export interface ScopeDecision {
@@ -153,8 +154,17 @@ export class TokenGrantService {
       jti,
     });
     const body: Record<string, unknown> = { ...tokenResponse(await snapshot.signer.sign(claims), claims) };
-    if (req.offline && req.grant === 'password' && snapshot.refresh && identity.provider && identity.refreshable !== false) {
-      body.refresh_token = snapshot.refresh.issue({ subject: identity.account, service, provider: identity.provider, credential: identity.credential, now });
+    if (req.offline && req.grant === 'password' && snapshot.refresh && identity.provider && identity.refresh !== 'never') {
+      const refreshToken = snapshot.refresh.issue({
+        subject: identity.account,
+        service,
+        provider: identity.provider,
+        credential: identity.credential,
+        now,
+        ...(identity.refresh === 'carry-labels' ? { labels: identity.labels, notAfter: identity.validUntil } : {}),
+      });
+      // null: nothing worth issuing (it would expire at once, or carry too many labels).
+      if (refreshToken) body.refresh_token = refreshToken;
     }
     return {
       ok: true,
@@ -216,8 +226,8 @@ async function establishIdentity(
   }
   const result = await authenticate(snapshot.providers, req.user!, req.password!, ctx);
   if (result.kind === 'allow') {
-    const { account, provider, labels, credential, refreshable } = result;
-    return { account, provider, labels, credential, refreshable };
+    const { account, provider, labels, credential, validUntil, refresh } = result;
+    return { account, provider, labels, credential, validUntil, refresh };
   }
   if (result.kind === 'no_match') return deny('no provider knows this user');
   return deny(result.reason ? `provider ${result.provider}: ${result.reason}` : `wrong password (provider ${result.provider})`);
@@ -241,6 +251,12 @@ async function refreshIdentity(
   const verified = snapshot.refresh.verify(token.reveal(), { service: ctx.service, now });
   if (!verified.ok) return deny(`refresh token refused: ${verified.reason}`);
   if (await revocations.isRevoked(verified.subject, verified.issuedAt, now)) return deny('refresh token refused: revoked (regauth revoke)', verified.subject);
+  if (verified.labels) {
+    // An identity no provider can look up again (a CI job's id token): the token carries its
+    // labels, signed, and expires with the id token. Its provider must still be configured.
+    if (!snapshot.providers.some((p) => p.name === verified.provider)) return deny(`provider ${verified.provider} is no longer configured`, verified.subject);
+    return { account: verified.subject, provider: verified.provider, labels: verified.labels, refresh: 'carry-labels' };
+  }
   const result = await lookup(snapshot.providers, verified.provider, verified.subject, ctx);
   if (result.kind === 'allow') {
     // Both absent (a provider without fingerprints) or equal; anything else means the password

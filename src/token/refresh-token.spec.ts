@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, decodeJwt } from 'jose';
 import { createJwtSigner } from './jwt-signer.js';
-import { createRefreshTokens, type RefreshTokensOptions } from './refresh-token.js';
+import { createRefreshTokens, type RefreshIssueInput, type RefreshTokens, type RefreshTokensOptions } from './refresh-token.js';
 
 const oldSecret = randomBytes(32);
 const newSecret = randomBytes(32);
@@ -24,11 +24,35 @@ function handMade(header: unknown, claims: unknown, secret: Buffer = newSecret):
 
 const refreshHeader = { alg: 'HS256', typ: 'rt+jwt' };
 
+/** A token the tokens issue; these tests never ask for one that is not issued. */
+function issued(tokens: RefreshTokens, input: RefreshIssueInput): string {
+  const token = tokens.issue(input);
+  if (token === null) throw new Error('no token issued');
+  return token;
+}
+
 describe(createRefreshTokens.name, () => {
   const sut = createRefreshTokens(options);
 
+  it('carries labels and never outlives notAfter, for identities no provider can look up again', () => {
+    const token = issued(sut, { ...grant, labels: { owner: ['acme'] }, notAfter: issuedAt + 600_000 });
+    expect(decodeJwt(token).exp).toBe(Math.floor(issuedAt / 1000) + 600);
+    expect(sut.verify(token, at)).toEqual(expect.objectContaining({ ok: true, labels: { owner: ['acme'] } }));
+    expect(sut.verify(token, { ...at, now: issuedAt + 600_000 })).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('issues nothing that would expire within a minute, or be longer than it accepts', () => {
+    expect(sut.issue({ ...grant, notAfter: issuedAt + 30_000 })).toBeNull();
+    expect(sut.issue({ ...grant, labels: { big: ['x'.repeat(9000)] } })).toBeNull();
+  });
+
+  it('refuses carried labels that are not lists of strings', () => {
+    const claims = { typ: 'refresh', sub: 'a', aud: 'registry', iss: 'Auth Service', iat: 1, exp: 4_000_000_000, jti: 'j', prv: 'p', lbl: { owner: 'acme' } };
+    expect(sut.verify(handMade(refreshHeader, claims), at)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
   it('verifies a token it issued and returns its subject and provider', () => {
-    expect(sut.verify(sut.issue(grant), at)).toEqual({
+    expect(sut.verify(issued(sut, grant), at)).toEqual({
       ok: true,
       subject: 'alice',
       provider: 'ldap',
@@ -39,14 +63,14 @@ describe(createRefreshTokens.name, () => {
   });
 
   it('carries the credential fingerprint it was issued for back to the caller', () => {
-    const token = sut.issue({ ...grant, credential: 'fp-1' });
+    const token = issued(sut, { ...grant, credential: 'fp-1' });
 
     expect(decodeJwt(token)).toMatchObject({ crd: 'fp-1' });
     expect(sut.verify(token, at)).toMatchObject({ ok: true, credential: 'fp-1' });
   });
 
   it('refuses a correctly signed token whose credential fingerprint is not a string', () => {
-    const claims = { ...decodeJwt(sut.issue(grant)), crd: 42 };
+    const claims = { ...decodeJwt(issued(sut, grant)), crd: 42 };
 
     expect(sut.verify(handMade(refreshHeader, claims), at)).toEqual({ ok: false, reason: 'malformed' });
   });
@@ -55,31 +79,31 @@ describe(createRefreshTokens.name, () => {
     const revoking = createRefreshTokens({ ...options, notBefore: issuedAt + 5000 });
 
     it('refuses a token issued before it as revoked', () => {
-      expect(revoking.verify(sut.issue(grant), { ...at, now: issuedAt + 10_000 })).toEqual({ ok: false, reason: 'revoked' });
+      expect(revoking.verify(issued(sut, grant), { ...at, now: issuedAt + 10_000 })).toEqual({ ok: false, reason: 'revoked' });
     });
 
     it('refuses a token issued in the same second, since iat has second precision', () => {
-      expect(revoking.verify(sut.issue({ ...grant, now: issuedAt + 5000 }), { ...at, now: issuedAt + 10_000 })).toEqual({ ok: false, reason: 'revoked' });
+      expect(revoking.verify(issued(sut, { ...grant, now: issuedAt + 5000 }), { ...at, now: issuedAt + 10_000 })).toEqual({ ok: false, reason: 'revoked' });
     });
 
     it('accepts a token issued after it', () => {
-      expect(revoking.verify(revoking.issue({ ...grant, now: issuedAt + 6000 }), { ...at, now: issuedAt + 10_000 })).toMatchObject({ ok: true });
+      expect(revoking.verify(issued(revoking, { ...grant, now: issuedAt + 6000 }), { ...at, now: issuedAt + 10_000 })).toMatchObject({ ok: true });
     });
   });
 
   it('accepts the same token again: refresh tokens are reusable until they expire', () => {
-    const token = sut.issue(grant);
+    const token = issued(sut, grant);
     sut.verify(token, at);
 
     expect(sut.verify(token, { ...at, now: issuedAt + 86_400_000 })).toMatchObject({ ok: true });
   });
 
   it('writes an HS256 header with a typ of its own, unlike access tokens', () => {
-    expect(decodeProtectedHeader(sut.issue(grant))).toEqual(refreshHeader);
+    expect(decodeProtectedHeader(issued(sut, grant))).toEqual(refreshHeader);
   });
 
   it('carries type, subject, service, issuer, times, id and provider as claims', () => {
-    expect(decodeJwt(sut.issue(grant))).toEqual({
+    expect(decodeJwt(issued(sut, grant))).toEqual({
       typ: 'refresh',
       sub: 'alice',
       aud: 'registry',
@@ -92,29 +116,29 @@ describe(createRefreshTokens.name, () => {
   });
 
   it('gives every token its own id', () => {
-    expect(sut.issue(grant)).not.toBe(sut.issue(grant));
+    expect(issued(sut, grant)).not.toBe(issued(sut, grant));
   });
 
   it('refuses the token once its lifetime has passed', () => {
-    const token = sut.issue(grant);
+    const token = issued(sut, grant);
 
     expect(sut.verify(token, { ...at, now: issuedAt + thirtyDays * 1000 - 1000 })).toMatchObject({ ok: true });
     expect(sut.verify(token, { ...at, now: issuedAt + thirtyDays * 1000 })).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('refuses the token for another service', () => {
-    expect(sut.verify(sut.issue(grant), { ...at, service: 'other-registry' })).toEqual({ ok: false, reason: 'wrong_service' });
+    expect(sut.verify(issued(sut, grant), { ...at, service: 'other-registry' })).toEqual({ ok: false, reason: 'wrong_service' });
   });
 
   it('refuses a token from another issuer that shares the secret', () => {
     const other = createRefreshTokens({ ...options, issuer: 'Other Service' });
 
-    expect(sut.verify(other.issue(grant), at)).toEqual({ ok: false, reason: 'wrong_issuer' });
+    expect(sut.verify(issued(other, grant), at)).toEqual({ ok: false, reason: 'wrong_issuer' });
   });
 
   it('refuses a token whose claims were changed', () => {
-    const [header, , signature] = sut.issue(grant).split('.');
-    const forged = `${header}.${b64({ ...decodeJwt(sut.issue(grant)), sub: 'admin' })}.${signature}`;
+    const [header, , signature] = issued(sut, grant).split('.');
+    const forged = `${header}.${b64({ ...decodeJwt(issued(sut, grant)), sub: 'admin' })}.${signature}`;
 
     expect(sut.verify(forged, at)).toEqual({ ok: false, reason: 'bad_signature' });
   });
@@ -122,21 +146,21 @@ describe(createRefreshTokens.name, () => {
   it('refuses a token signed with a secret it does not hold', () => {
     const stranger = createRefreshTokens({ ...options, secrets: [randomBytes(32)] });
 
-    expect(sut.verify(stranger.issue(grant), at)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(sut.verify(issued(stranger, grant), at)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
   it('verifies tokens of a retired secret still in the list, and signs with the first', () => {
     const before = createRefreshTokens({ ...options, secrets: [oldSecret] });
     const during = createRefreshTokens({ ...options, secrets: [newSecret, oldSecret] });
 
-    expect(during.verify(before.issue(grant), at)).toMatchObject({ ok: true });
-    expect(sut.verify(during.issue(grant), at)).toMatchObject({ ok: true });
+    expect(during.verify(issued(before, grant), at)).toMatchObject({ ok: true });
+    expect(sut.verify(issued(during, grant), at)).toMatchObject({ ok: true });
   });
 
   it('refuses every token of a secret once it is removed from the list', () => {
     const before = createRefreshTokens({ ...options, secrets: [oldSecret] });
 
-    expect(sut.verify(before.issue(grant), at)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(sut.verify(issued(before, grant), at)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
   it('refuses a registry access token as the wrong type', async () => {
@@ -147,13 +171,13 @@ describe(createRefreshTokens.name, () => {
   });
 
   it('refuses a correctly signed token whose typ claim is not refresh', () => {
-    const token = handMade(refreshHeader, { ...decodeJwt(sut.issue(grant)), typ: 'access' });
+    const token = handMade(refreshHeader, { ...decodeJwt(issued(sut, grant)), typ: 'access' });
 
     expect(sut.verify(token, at)).toEqual({ ok: false, reason: 'wrong_type' });
   });
 
   it('refuses a correctly signed token whose claims are not the expected JSON', () => {
-    const token = handMade(refreshHeader, { ...decodeJwt(sut.issue(grant)), exp: '2030-01-01' });
+    const token = handMade(refreshHeader, { ...decodeJwt(issued(sut, grant)), exp: '2030-01-01' });
 
     expect(sut.verify(token, at)).toEqual({ ok: false, reason: 'malformed' });
   });
@@ -163,13 +187,13 @@ describe(createRefreshTokens.name, () => {
     ['a random word', 'opaque'],
     ['two segments', 'a.b'],
     ['four segments', 'a.b.c.d'],
-    ['an oversized token', `${b64(refreshHeader)}.${'A'.repeat(5000)}.sig`],
+    ['an oversized token', `${b64(refreshHeader)}.${'A'.repeat(9000)}.sig`],
   ])('refuses %s as malformed', (_, token) => {
     expect(sut.verify(token, at)).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it('refuses a signature with trailing padding', () => {
-    expect(sut.verify(`${sut.issue(grant)}=`, at)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(sut.verify(`${issued(sut, grant)}=`, at)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
   it('refuses a secret shorter than 32 bytes', () => {

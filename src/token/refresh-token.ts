@@ -1,9 +1,15 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { Labels } from '../common/labels.js';
 import { newJti } from './claims.js';
 
 export const MIN_REFRESH_SECRET_BYTES = 32;
-/** Far above any token we issue; bounds the HMAC work an attacker can ask for. */
-const MAX_TOKEN_LENGTH = 4096;
+/** A refresh token that would expire sooner is not worth a client's storing it. */
+const MIN_LIFETIME_SECONDS = 60;
+/**
+ * Bounds the HMAC work an attacker can ask for. Tokens that carry labels (CI identities) can be a
+ * few KiB; one that would be longer is not issued.
+ */
+const MAX_TOKEN_LENGTH = 8192;
 
 /**
  * A header of its own: `typ` differs from access tokens, and HS256 is an algorithm no registry
@@ -25,6 +31,8 @@ export interface VerifiedRefresh {
   readonly issuedAt: number;
   /** The credential fingerprint the token was issued for, when the provider gave one. */
   readonly credential: string | undefined;
+  /** Labels carried by the token, for identities no provider can look up again. */
+  readonly labels?: Labels;
 }
 
 export type RefreshVerification = VerifiedRefresh | { readonly ok: false; readonly reason: RefreshFailure };
@@ -48,10 +56,15 @@ export interface RefreshIssueInput {
   readonly credential?: string;
   /** Milliseconds since the epoch. */
   readonly now: number;
+  /** Carried in the token (signed) and given back by verify. */
+  readonly labels?: Labels;
+  /** Milliseconds since the epoch: the token expires then at the latest (an id token's exp). */
+  readonly notAfter?: number;
 }
 
 export interface RefreshTokens {
-  issue(input: RefreshIssueInput): string;
+  /** null when there is nothing worth issuing: it would expire within a minute, or be too long. */
+  issue(input: RefreshIssueInput): string | null;
   verify(token: string, context: { readonly service: string; readonly now: number }): RefreshVerification;
 }
 
@@ -65,6 +78,7 @@ interface RefreshClaims {
   readonly jti: string;
   readonly prv: string;
   readonly crd?: string;
+  readonly lbl?: Labels;
 }
 
 /**
@@ -85,21 +99,25 @@ export function createRefreshTokens(opts: RefreshTokensOptions): RefreshTokens {
   const [signingKey] = keys as [KeyObject];
 
   return {
-    issue({ subject, service, provider, credential, now }) {
+    issue({ subject, service, provider, credential, now, labels, notAfter }) {
       const iat = Math.floor(now / 1000);
+      const exp = Math.min(iat + opts.ttlSeconds, notAfter === undefined ? Infinity : Math.floor(notAfter / 1000));
+      if (exp - iat < MIN_LIFETIME_SECONDS) return null;
       const claims: RefreshClaims = {
         typ: CLAIM_TYP,
         sub: subject,
         aud: service,
         iss: opts.issuer,
         iat,
-        exp: iat + opts.ttlSeconds,
+        exp,
         jti: newJti(),
         prv: provider,
         ...(credential === undefined ? {} : { crd: credential }),
+        ...(labels === undefined ? {} : { lbl: labels }),
       };
       const signingInput = `${HEADER_SEGMENT}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-      return `${signingInput}.${mac(signingKey, signingInput)}`;
+      const token = `${signingInput}.${mac(signingKey, signingInput)}`;
+      return token.length > MAX_TOKEN_LENGTH ? null : token;
     },
 
     verify(token, { service, now }) {
@@ -119,7 +137,15 @@ export function createRefreshTokens(opts: RefreshTokensOptions): RefreshTokens {
       if (Math.floor(now / 1000) >= claims.exp) return failure('expired');
       // iat has second precision: a token issued in the same second as not_before is refused too.
       if (opts.notBefore !== undefined && claims.iat * 1000 <= opts.notBefore) return failure('revoked');
-      return { ok: true, subject: claims.sub, provider: claims.prv, jti: claims.jti, issuedAt: claims.iat * 1000, credential: claims.crd };
+      return {
+        ok: true,
+        subject: claims.sub,
+        provider: claims.prv,
+        jti: claims.jti,
+        issuedAt: claims.iat * 1000,
+        credential: claims.crd,
+        ...(claims.lbl === undefined ? {} : { labels: claims.lbl }),
+      };
     },
   };
 }
@@ -159,5 +185,15 @@ function parseClaims(payload: string): RefreshClaims | undefined {
   if (!strings.every((v) => typeof v === 'string')) return undefined;
   if (!Number.isInteger(claims.exp) || !Number.isInteger(claims.iat)) return undefined;
   if (claims.crd !== undefined && typeof claims.crd !== 'string') return undefined;
+  if (claims.lbl !== undefined && !isLabels(claims.lbl)) return undefined;
   return claims as RefreshClaims;
+}
+
+function isLabels(value: unknown): value is Labels {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => Array.isArray(v) && v.every((item) => typeof item === 'string'))
+  );
 }

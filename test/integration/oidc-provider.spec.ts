@@ -14,13 +14,13 @@ import { basic, claimsOf, serveWithLogs, type LoggedServer } from '../support/to
 const AUDIENCE = 'https://registry.example.test';
 const job = { sub: 'repo:acme/app:ref:refs/heads/main', repository: 'acme/app', repository_owner: 'acme', ref: 'refs/heads/main', aud: AUDIENCE };
 
-function writeConfig(issuer: string, extra = ''): string {
+function writeConfig(issuer: string, { refresh = false } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'regauth-oidc-'));
   const file = join(dir, 'config.yml');
   writeFileSync(
     file,
     `server: { request_timeout: 2s }
-token: { issuer: oidc-test, generate_missing: true, keys: [{ key: k.pem }] }
+token: { issuer: oidc-test, generate_missing: true, keys: [{ key: k.pem }]${refresh ? ', refresh: { secrets: [refresh.secret] }' : ''} }
 services: [registry]
 authn:
   - name: ci
@@ -28,13 +28,14 @@ authn:
     cache: 0s
     refetch_interval: 1s
     timeout: 10s
+    refresh: ${refresh}
     issuers:
       - issuer: "${issuer}"
         audience: "${AUDIENCE}"
         account: "\${repository}"
         labels: { owner: repository_owner, ref: ref }
         conditions: { repository_owner: acme }
-${extra}acl:
+acl:
   - { match: { labels: { owner: acme }, name: "acme/**" }, actions: [pull, push] }
 `,
   );
@@ -199,6 +200,41 @@ describe('oidc provider when the issuer cannot be reached', () => {
       expect(ms).toBeLessThan(3500);
     } finally {
       issuer.delayJwks(0);
+    }
+  });
+});
+
+describe('oidc provider and refresh tokens', () => {
+  let issuer: LocalIssuer;
+  beforeAll(async () => {
+    issuer = await startIssuer();
+  });
+
+  const offlineLogin = async (h: LoggedServer, token: string): Promise<Record<string, unknown>> => {
+    const res = await h.get('service=registry&offline_token=true&scope=repository:acme/app:pull', basic('ci', token));
+    expect(res.status).toBe(200);
+    return (await res.json()) as Record<string, unknown>;
+  };
+
+  it('issues none by default: a CI identity should not outlive its job', async () => {
+    const h = await serveWithLogs(writeConfig(issuer.url));
+    try {
+      expect(await offlineLogin(h, await issuer.mint(job))).not.toHaveProperty('refresh_token');
+    } finally {
+      await h.server.close();
+    }
+  });
+
+  it('with refresh: true, issues one that expires with the id token and grants by the labels it carries', async () => {
+    const h = await serveWithLogs(writeConfig(issuer.url, { refresh: true }));
+    try {
+      const idToken = await issuer.mint(job, { lifetimeSeconds: 600 });
+      const { refresh_token } = (await offlineLogin(h, idToken)) as { refresh_token: string };
+      expect(claimsOf(refresh_token).exp).toBe(claimsOf(idToken).exp);
+      const res = await h.post({ grant_type: 'refresh_token', refresh_token, service: 'registry', client_id: 'ci', scope: 'repository:acme/app:pull,push' });
+      expect(claimsOf<{ access: Array<{ actions: string[] }> }>(((await res.json()) as { token: string }).token).access[0].actions).toEqual(['pull', 'push']);
+    } finally {
+      await h.server.close();
     }
   });
 });

@@ -59,7 +59,7 @@ export function createOidcProvider(config: OidcProviderConfig, ctx: ProviderBuil
         labels: labelsFromClaims(claims, issuer.config.labels),
         // A CI job's identity lasts as long as its token: no cached login or refresh token outlives it.
         validUntil: claims.exp! * 1000,
-        refreshable: false,
+        refresh: config.refresh ? 'carry-labels' : 'never',
       };
     },
   };

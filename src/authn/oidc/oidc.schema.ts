@@ -94,11 +94,11 @@ export const oidcProviderSchema = z.strictObject({
   issuers: z.array(issuerSchema).min(1).describe('Issuers whose tokens are accepted, each with its audience and conditions'),
   timeout: duration.prefault('5s').describe('Longest wait for discovery or keys from an issuer'),
   keys_max_age: duration.prefault('1h').describe("Longest time fetched keys are used before asking again, whatever the issuer's Cache-Control says"),
+  refresh: z.boolean().default(false).describe('Issue refresh tokens (offline_token) to these identities; they carry the labels and expire with the id token'),
   refetch_interval: duration
     .prefault('30s')
     .refine((ms) => ms >= 1000, 'at least 1s')
     .describe('An unknown key id fetches the keys again at most this often (key rotation without restart)'),
-  refresh: z.boolean().default(false).describe('Issue refresh tokens to these identities; they never outlive the id token'),
 });
 
 export type OidcProviderConfig = z.output<typeof oidcProviderSchema>;
