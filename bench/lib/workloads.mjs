@@ -68,6 +68,14 @@ acl:
 const scope = 'scope=repository:foo/bar:pull,push';
 const fiveScopes = ['a', 'b', 'c', 'd', 'e'].map((n) => `scope=repository:team/${n}:pull,push`).join('&');
 
+const aliceLogin = () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('alice', PASSWORDS.cost10) } });
+const refreshGrant = ({ refreshToken }) => ({
+  path: '/auth',
+  method: 'POST',
+  headers: { 'Content-Type': FORM },
+  body: `grant_type=refresh_token&service=registry&client_id=bench&refresh_token=${refreshToken}&${scope}`,
+});
+
 /**
  * Each workload: the request wrk repeats, and what a correct answer is. `refresh` asks the server
  * for a refresh token first (W9). `pending` names what a workload still waits for.
@@ -78,13 +86,13 @@ export const WORKLOADS = [
     id: 'W2',
     title: 'static user, bcrypt 10, credential cache on',
     cache: '60s',
-    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('alice', PASSWORDS.cost10) } }),
+    request: aliceLogin,
     status: 200,
   },
   {
     id: 'W3',
     title: 'static user, bcrypt 10, cache off',
-    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('alice', PASSWORDS.cost10) } }),
+    request: aliceLogin,
     status: 200,
   },
   {
@@ -130,12 +138,7 @@ export const WORKLOADS = [
     id: 'W9',
     title: 'refresh-token grant (POST)',
     refresh: true,
-    request: ({ refreshToken }) => ({
-      path: '/auth',
-      method: 'POST',
-      headers: { 'Content-Type': FORM },
-      body: `grant_type=refresh_token&service=registry&client_id=bench&refresh_token=${refreshToken}&${scope}`,
-    }),
+    request: refreshGrant,
     status: 200,
   },
   {
@@ -155,7 +158,7 @@ export const WORKLOADS = [
     title: 'W2 with the shared store: failed-login throttle on, counted in a local redis-server',
     cache: '60s',
     redis: true,
-    request: () => ({ path: `/auth?service=registry&${scope}`, headers: { Authorization: basic('alice', PASSWORDS.cost10) } }),
+    request: aliceLogin,
     status: 200,
   },
   {
@@ -163,12 +166,7 @@ export const WORKLOADS = [
     title: 'W9 with the shared store: each refresh reads the revocation list from a local redis-server',
     refresh: true,
     redis: true,
-    request: ({ refreshToken }) => ({
-      path: '/auth',
-      method: 'POST',
-      headers: { 'Content-Type': FORM },
-      body: `grant_type=refresh_token&service=registry&client_id=bench&refresh_token=${refreshToken}&${scope}`,
-    }),
+    request: refreshGrant,
     status: 200,
   },
 ];
