@@ -60,10 +60,20 @@ describe('oidc issuer keys', () => {
     }
   });
 
-  it("keeps fetched keys as long as the issuer's Cache-Control says, within the bounds", async () => {
+  /** A server trusting the issuer, which answers its key fetches with `cacheControl` meanwhile. */
+  async function withCacheControl(cacheControl: string, run: (h: LoggedServer) => Promise<void>): Promise<void> {
     const h = await serve(`        issuer: "${issuer.url}"`);
+    issuer.cacheControl(cacheControl);
     try {
-      issuer.cacheControl('public, max-age=2');
+      await run(h);
+    } finally {
+      issuer.cacheControl(undefined);
+      await h.server.close();
+    }
+  }
+
+  it("keeps fetched keys as long as the issuer's Cache-Control says, within the bounds", () =>
+    withCacheControl('public, max-age=2', async (h) => {
       const start = issuer.jwksFetches;
       expect(await pull(h, await issuer.mint(claims))).toBe(200);
       expect(await pull(h, await issuer.mint(claims))).toBe(200);
@@ -71,24 +81,14 @@ describe('oidc issuer keys', () => {
       await pause(2100);
       expect(await pull(h, await issuer.mint(claims))).toBe(200);
       expect(issuer.jwksFetches).toBe(start + 2);
-    } finally {
-      issuer.cacheControl(undefined);
-      await h.server.close();
-    }
-  });
+    }));
 
-  it('fetches no more often than refetch_interval when the issuer says no-cache', async () => {
-    const h = await serve(`        issuer: "${issuer.url}"`);
-    try {
-      issuer.cacheControl('no-cache');
+  it('fetches no more often than refetch_interval when the issuer says no-cache', () =>
+    withCacheControl('no-cache', async (h) => {
       const start = issuer.jwksFetches;
       for (let i = 0; i < 5; i++) expect(await pull(h, await issuer.mint(claims))).toBe(200);
       expect(issuer.jwksFetches).toBe(start + 1);
-    } finally {
-      issuer.cacheControl(undefined);
-      await h.server.close();
-    }
-  });
+    }));
 });
 
 describe('oidc discovery naming another issuer', () => {

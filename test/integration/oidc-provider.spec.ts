@@ -42,13 +42,18 @@ acl:
   return file;
 }
 
+/** A fresh issuer and a server that trusts it, for one describe block. */
+async function issuerAndServer(): Promise<{ issuer: LocalIssuer; h: LoggedServer }> {
+  const issuer = await startIssuer();
+  return { issuer, h: await serveWithLogs(writeConfig(issuer.url)) };
+}
+
 describe('oidc provider with a local issuer', () => {
   let issuer: LocalIssuer;
   let h: LoggedServer;
 
   beforeAll(async () => {
-    issuer = await startIssuer();
-    h = await serveWithLogs(writeConfig(issuer.url));
+    ({ issuer, h } = await issuerAndServer());
   });
   afterAll(async () => {
     await h.server.close();
@@ -173,8 +178,7 @@ describe('oidc provider when the issuer cannot be reached', () => {
   let issuer: LocalIssuer;
   let h: LoggedServer;
   beforeAll(async () => {
-    issuer = await startIssuer();
-    h = await serveWithLogs(writeConfig(issuer.url));
+    ({ issuer, h } = await issuerAndServer());
   });
   afterAll(async () => {
     await h.server.close();
