@@ -45,7 +45,15 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
   const aggregator = new AggregatorRegistry();
 
   const ready = new Set<Worker>();
+  // Workers whose process has not exited, kept here rather than read from cluster.workers: Node
+  // removes a worker from there only once both its 'exit' and its 'disconnect' have come, in
+  // either order, so on the last worker's 'exit' it can still be listed and the stop would
+  // never finish.
+  const live = new Set<Worker>();
   const startedAt = new Map<Worker, number>();
+  // Workers the stop found still starting: ended by the SIGTERM sent to them, they stopped
+  // cleanly (nothing was in flight), and the primary's exit code stays 0.
+  const stoppedWhileStarting = new Set<Worker>();
   let allReady = false;
   let stopping = false;
   let failedStops = 0;
@@ -62,6 +70,7 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
 
   const fork = (): void => {
     const worker = cluster.fork({ [WORKERS_ENV]: String(opts.workers) });
+    live.add(worker);
     startedAt.set(worker, Date.now());
   };
   const send = (worker: Worker, message: ToWorker): void => {
@@ -79,27 +88,26 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
       stopping = true;
       watch.close();
       const { shutdown_delay: delay, shutdown_timeout: limit } = opts.server;
-      logger.info(
-        { signal, workers: Object.keys(cluster.workers ?? {}).length, shutdown_delay_ms: delay, shutdown_timeout_ms: limit },
-        'stopping: workers finish in-flight requests',
-      );
-      for (const worker of Object.values(cluster.workers ?? {})) {
-        if (!worker) continue;
+      logger.info({ signal, workers: live.size, shutdown_delay_ms: delay, shutdown_timeout_ms: limit }, 'stopping: workers finish in-flight requests');
+      for (const worker of live) {
         // A worker still starting has not taken over its signals: its default SIGTERM ends it.
         if (ready.has(worker)) send(worker, { regauth: 'stop', signal });
-        else worker.process.kill('SIGTERM');
+        else {
+          stoppedWhileStarting.add(worker);
+          worker.process.kill('SIGTERM');
+        }
       }
       const killer = setTimeout(
         () => {
-          for (const worker of Object.values(cluster.workers ?? {})) {
-            logger.warn({ worker: worker?.id }, 'stopping: killing a worker still running after shutdown_delay + shutdown_timeout');
-            worker?.process.kill('SIGKILL');
+          for (const worker of live) {
+            logger.warn({ worker: worker.id }, 'stopping: killing a worker still running after shutdown_delay + shutdown_timeout');
+            worker.process.kill('SIGKILL');
           }
         },
         delay + limit + STOP_MARGIN_MS,
       );
       killer.unref();
-      if (Object.keys(cluster.workers ?? {}).length === 0) finish(0);
+      if (live.size === 0) finish(0);
     };
 
     cluster.on('message', (worker, message: unknown) => {
@@ -122,10 +130,13 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
     cluster.on('exit', (worker, code, signal) => {
       const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
       ready.delete(worker);
+      live.delete(worker);
       startedAt.delete(worker);
       if (stopping) {
-        if (code !== 0) failedStops++;
-        if (Object.keys(cluster.workers ?? {}).length === 0) finish(failedStops === 0 ? 0 : 1);
+        const clean = code === 0 || (signal === 'SIGTERM' && stoppedWhileStarting.has(worker));
+        stoppedWhileStarting.delete(worker);
+        if (!clean) failedStops++;
+        if (live.size === 0) finish(failedStops === 0 ? 0 : 1);
         return;
       }
       if (!allReady) {
@@ -133,8 +144,8 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
         logger.error({ worker: worker.id, code, signal }, 'a worker could not start; stopping the server');
         stopping = true;
         failedStops++;
-        for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
-        if (Object.keys(cluster.workers ?? {}).length === 0) finish(1);
+        for (const other of live) other.process.kill('SIGTERM');
+        if (live.size === 0) finish(1);
         return;
       }
       quickDeaths = lived >= HEALTHY_RUN_MS ? 0 : quickDeaths + 1;

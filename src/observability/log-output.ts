@@ -71,11 +71,14 @@ export function stdoutLogOutput(
   };
 }
 
-/** Waits for buffered lines to reach their destination, but never longer than `ms`. */
+/**
+ * Waits for buffered lines to reach their destination, but never longer than `ms`. The timer
+ * keeps the process alive on purpose: a stop awaits this promise, and with nothing else left on
+ * the event loop an unsettled await ends the process with exit code 13 instead of its own.
+ */
 export function flushWithin(flush: (cb: (err?: Error) => void) => void, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    timer.unref();
     flush(() => {
       clearTimeout(timer);
       resolve();

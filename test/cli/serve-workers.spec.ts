@@ -224,6 +224,23 @@ describe('regauth serve with server.workers: 2', () => {
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   });
 
+  it('exits 0 on a SIGTERM that comes while the workers are still starting', async () => {
+    config = writeConfig(dir, port);
+    const child = spawn(process.execPath, ['bin/regauth.js', 'serve', '--config', config], { stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const forked = (): number =>
+      spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean).length;
+    await eventually(() => forked() === 2, 10_000);
+    child.kill('SIGTERM');
+
+    // Nothing was in flight: a worker ended by the primary's SIGTERM before it served stopped as asked.
+    expect(await exited).toEqual({ code: 0, signal: null });
+  });
+
   it('exits 1 when the workers cannot start (the port is taken)', async () => {
     const other = await startServed(['bin/regauth.js', 'serve', '--config', writeConfig(dir, port)], port);
     try {
