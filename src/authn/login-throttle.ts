@@ -46,9 +46,10 @@ export class LoginThrottle {
   /** Without a SharedStore (unit tests, no Nest), counters are this machine's only. */
   constructor(@Optional() @Inject(SharedStore) private readonly shared?: SharedStore) {}
 
-  async check(config: ThrottleConfig, ip: string | null, account: string): Promise<ThrottleCheck> {
+  /** `account: null` counts the address only (a login whose user name names no one, below). */
+  async check(config: ThrottleConfig, ip: string | null, account: string | null): Promise<ThrottleCheck> {
     if (!this.#use(config)) return { allowed: true, accountCounted: false };
-    const [byIp, byAccount] = await Promise.all([this.#byIp!.get(ipKey(ip)), this.#byAccount!.get(account)]);
+    const [byIp, byAccount] = await Promise.all([this.#byIp!.get(ipKey(ip)), account === null ? null : this.#byAccount!.get(account)]);
     const blocked = [byIp, byAccount].filter((res) => res !== null && res.consumedPoints >= config.max_failures);
     if (blocked.length === 0) return { allowed: true, accountCounted: (byAccount?.consumedPoints ?? 0) > 0 };
     const ms = Math.max(...blocked.map((res) => res!.msBeforeNext));
@@ -60,9 +61,12 @@ export class LoginThrottle {
     return { addresses: this.#ipKeys?.size ?? 0, accounts: this.#accountKeys?.size ?? 0 };
   }
 
-  async failure(config: ThrottleConfig, ip: string | null, account: string): Promise<void> {
+  async failure(config: ThrottleConfig, ip: string | null, account: string | null): Promise<void> {
     if (!this.#use(config)) return;
-    await Promise.all([this.#count(this.#byIp!, this.#ipKeys!, ipKey(ip), config), this.#count(this.#byAccount!, this.#accountKeys!, account, config)]);
+    await Promise.all([
+      this.#count(this.#byIp!, this.#ipKeys!, ipKey(ip), config),
+      account === null ? undefined : this.#count(this.#byAccount!, this.#accountKeys!, account, config),
+    ]);
   }
 
   async success(config: ThrottleConfig, account: string): Promise<void> {

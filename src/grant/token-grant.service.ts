@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LoginThrottle } from '../authn/login-throttle.js';
 import { authenticate, lookup, ProviderFailure } from '../authn/authn-chain.js';
 import { AuthorizerFailure, authorizeScope } from '../authz/authz-chain.js';
+import { hasJwtShape } from '../common/jwt-shape.js';
 import { EMPTY_LABELS, type Labels } from '../common/labels.js';
 import type { RequestContext } from '../common/request-context.js';
 import { Secret } from '../common/secret.js';
@@ -86,7 +87,7 @@ export class TokenGrantService {
     const context: RequestContext = { ...ctx, service };
     // Only password logins are throttled: anonymous requests carry nothing to guess, and a
     // refresh token is a signed value no one can guess either.
-    const throttled = req.grant === 'password' ? { config: snapshot.config.throttle, account: req.user!.toLowerCase() } : null;
+    const throttled = req.grant === 'password' ? { config: snapshot.config.throttle, account: throttledAccount(snapshot, req) } : null;
     let accountCounted = false;
     if (throttled) {
       const verdict = await this.throttle.check(throttled.config, ctx.ip, throttled.account);
@@ -116,7 +117,7 @@ export class TokenGrantService {
       // Backend errors (503, above) never count: an outage must not lock users out.
       if ('denied' in identity) await this.throttle.failure(throttled.config, ctx.ip, throttled.account);
       // Clearing an account that had no failures would cost a store round trip on every login.
-      else if (accountCounted) await this.throttle.success(throttled.config, throttled.account);
+      else if (accountCounted) await this.throttle.success(throttled.config, throttled.account!);
     }
     if ('denied' in identity) {
       return { ok: false, refusal: UNAUTHORIZED, audit: { outcome: 'denied', account: identity.account ?? req.user ?? '', reason: identity.reason } };
@@ -311,4 +312,16 @@ async function grantScope(
       ...(grant.comment === undefined ? {} : { rule: grant.comment }),
     },
   };
+}
+
+/**
+ * The account a password login's failures count against, or null for an OIDC id token: every CI
+ * job logs in under the same user name (`-u oidc`), so counting that name would let anyone
+ * lock out the whole fleet with a few made-up tokens, and a signature cannot be guessed anyway.
+ * Such logins are still counted per address (docs/security.md rule 7).
+ */
+function throttledAccount(snapshot: Snapshot, req: TokenRequest): string | null {
+  const takesIdToken = snapshot.config.authn.some((p) => p.type === 'oidc' && (p.user === undefined || p.user === req.user));
+  const idToken = takesIdToken && req.password !== undefined && hasJwtShape(req.password.reveal());
+  return idToken ? null : req.user!.toLowerCase();
 }

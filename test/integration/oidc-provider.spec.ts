@@ -242,3 +242,43 @@ describe('oidc provider and refresh tokens', () => {
     }
   });
 });
+
+describe('oidc provider under the failed-login throttle', () => {
+  let issuer: LocalIssuer;
+  let h: LoggedServer;
+
+  beforeAll(async () => {
+    issuer = await startIssuer();
+    const file = join(mkdtempSync(join(tmpdir(), 'regauth-oidc-')), 'config.yml');
+    writeFileSync(
+      file,
+      `server: { trusted_proxies: ["127.0.0.0/8"], real_ip_header: X-Forwarded-For }
+token: { issuer: oidc-test, generate_missing: true, keys: [{ key: k.pem }] }
+services: [registry]
+throttle: { max_failures: 3 }
+authn:
+  - { name: ci, type: oidc, user: oidc, cache: 0s, issuers: [{ issuer: "${issuer.url}", audience: "${AUDIENCE}", account: "\${repository}", conditions: { repository_owner: acme } }] }
+acl:
+  - { match: { account: "acme/app" }, actions: [pull] }
+`,
+    );
+    h = await serveWithLogs(file);
+  });
+  afterAll(async () => {
+    await h.server.close();
+  });
+
+  const login = (from: string, token: string): Promise<Response> =>
+    fetch(`${h.server.url}/auth?service=registry&scope=repository:acme/app:pull`, {
+      headers: { authorization: basic('oidc', token), 'x-forwarded-for': from },
+    });
+
+  // Every job logs in as "oidc": counting that name would let anyone lock out the whole fleet.
+  it('blocks the address that sent bad tokens, not the user name every CI job shares', async () => {
+    const forged = await issuer.mint(job, { key: await newKey() });
+    for (let i = 0; i < 3; i++) expect((await login('10.0.0.1', forged)).status).toBe(401);
+
+    expect((await login('10.0.0.1', await issuer.mint(job))).status).toBe(429);
+    expect((await login('10.0.0.2', await issuer.mint(job))).status).toBe(200);
+  });
+});
