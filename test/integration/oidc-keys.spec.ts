@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pause } from '../support/settled.js';
+import { eventually, pause } from '../support/settled.js';
 import { startIssuer, type LocalIssuer } from '../support/oidc-issuer.js';
 import { basic, serveWithLogs, type LoggedServer } from '../support/token-server.fixture.js';
 
@@ -79,8 +79,9 @@ describe('oidc issuer keys', () => {
       expect(await pull(h, await issuer.mint(claims))).toBe(200);
       expect(issuer.jwksFetches).toBe(start + 1);
       await pause(2100);
+      // Stale now: this login is checked with them while they are fetched again.
       expect(await pull(h, await issuer.mint(claims))).toBe(200);
-      expect(issuer.jwksFetches).toBe(start + 2);
+      await eventually(() => issuer.jwksFetches === start + 2, 2000);
     }));
 
   it('fetches no more often than refetch_interval when the issuer says no-cache', () =>
@@ -88,6 +89,36 @@ describe('oidc issuer keys', () => {
       const start = issuer.jwksFetches;
       for (let i = 0; i < 5; i++) expect(await pull(h, await issuer.mint(claims))).toBe(200);
       expect(issuer.jwksFetches).toBe(start + 1);
+    }));
+
+  it('checks with the keys it has, past their freshness, while the issuer is down', () =>
+    withCacheControl('no-cache', async (h) => {
+      expect(await pull(h, await issuer.mint(claims))).toBe(200);
+      const token = await issuer.mint(claims);
+      await issuer.stop();
+      try {
+        await pause(1100);
+        expect(await pull(h, token)).toBe(200);
+        expect(await pull(h, token)).toBe(200);
+      } finally {
+        await issuer.start();
+      }
+    }));
+
+  it('keeps no login waiting on a slow issuer while it has keys: they are fetched again in the background', () =>
+    withCacheControl('no-cache', async (h) => {
+      expect(await pull(h, await issuer.mint(claims))).toBe(200);
+      const start = issuer.jwksFetches;
+      issuer.delayJwks(3000);
+      try {
+        await pause(1100);
+        const started = Date.now();
+        for (let i = 0; i < 3; i++) expect(await pull(h, await issuer.mint(claims))).toBe(200);
+        expect(Date.now() - started).toBeLessThan(2000);
+        await eventually(() => issuer.jwksFetches === start + 1, 5000);
+      } finally {
+        issuer.delayJwks(0);
+      }
     }));
 });
 

@@ -38,8 +38,9 @@ interface Fetched {
  * One issuer's signing keys. A JWKS file is read once per config load. Fetched keys come from
  * `jwks_uri`, or from OIDC discovery ({issuer}/.well-known/openid-configuration, whose `issuer`
  * must be ours exactly), and are kept as long as the answer's Cache-Control allows within
- * [refetch_interval, keys_max_age]. When a fetch fails, keys fetched before go on being used for
- * up to another keys_max_age: an issuer outage does not log every CI job out. Concurrent requests
+ * [refetch_interval, keys_max_age]. Past that they go on being used for up to another
+ * keys_max_age while a fetch runs in the background (at most one per refetch_interval): an issuer
+ * outage does not log every CI job out, and a slow issuer slows no login. Concurrent requests
  * share one fetch.
  */
 export function createIssuerKeys(issuer: OidcIssuerConfig, settings: KeySettings): IssuerKeys {
@@ -51,26 +52,42 @@ export function createIssuerKeys(issuer: OidcIssuerConfig, settings: KeySettings
   }
   let fetched: Fetched | null = null;
   let inFlight: Promise<Fetched> | null = null;
+  // When the last fetch started, whatever its outcome: a failing or hanging issuer is asked no
+  // more often than a healthy one.
+  let lastAttempt = 0;
 
   const fetchKeys = (): Promise<Fetched> => {
-    inFlight ??= download(issuer, settings).finally(() => (inFlight = null));
+    if (!inFlight) {
+      lastAttempt = Date.now();
+      inFlight = download(issuer, settings).finally(() => (inFlight = null));
+    }
     return inFlight;
   };
+  const recentlyAsked = (): boolean => Date.now() - lastAttempt < settings.refetchInterval;
 
   return {
     async current() {
       const now = Date.now();
       if (fetched && now < fetched.freshUntil) return fetched.keys;
+      if (fetched && now < fetched.freshUntil + settings.maxAge) {
+        // Stale but usable: fetched again in the background, so no login waits for a slow or
+        // unreachable issuer while there are keys to check with.
+        if (!recentlyAsked())
+          fetchKeys().then(
+            (f) => (fetched = f),
+            () => undefined,
+          );
+        return fetched.keys;
+      }
       try {
         fetched = await fetchKeys();
       } catch (err) {
-        const usable = fetched && now < fetched.freshUntil + settings.maxAge;
-        if (!usable) throw new IssuerUnavailable(`keys of ${issuer.issuer}: ${(err as Error).message}`, { cause: err });
+        throw new IssuerUnavailable(`keys of ${issuer.issuer}: ${(err as Error).message}`, { cause: err });
       }
-      return fetched!.keys;
+      return fetched.keys;
     },
     async refetch() {
-      if (fetched && Date.now() - fetched.at < settings.refetchInterval) return null;
+      if (recentlyAsked()) return null;
       try {
         fetched = await fetchKeys();
         return fetched.keys;
