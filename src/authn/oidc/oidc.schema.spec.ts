@@ -31,9 +31,36 @@ describe('oidc provider schema', () => {
 
   it('refuses a public issuer with no condition, and says why', () => {
     expect(messages(parse({ preset: 'github-actions', audience: 'x' }))).toEqual([
-      "issuers.0.conditions: https://token.actions.githubusercontent.com signs tokens for every job on the platform, anyone's: say whose you accept (e.g. conditions: { repository_owner: your-org })",
+      expect.stringMatching(
+        /^issuers\.0\.conditions: https:\/\/token\.actions\.githubusercontent\.com signs tokens for every job on the platform, anyone's: say whose you accept with a condition that names them \(e\.g\. conditions: \{ repository_owner: your-org \}; sub, repository, /,
+      ),
     ]);
     expect(messages(parse({ preset: 'gitlab', issuer: 'https://gitlab.com', audience: 'x' }))).toHaveLength(1);
+  });
+
+  it.each([
+    ['a wildcard owner', { repository_owner: '*' }],
+    ['a regex that takes anyone', { repository_owner: '/.*/' }],
+    ['a condition that names no owner', { ref: 'refs/heads/main' }],
+    ['an owner among patterns, one of them open', { repository: ['acme/app', '**'] }],
+  ])('refuses a public issuer whose conditions let strangers in: %s', (_, conditions) => {
+    expect(messages(parse({ preset: 'github-actions', audience: 'x', conditions }))).toEqual([expect.stringMatching(/^issuers\.0\.conditions: .*names them/)]);
+  });
+
+  it('takes an owner pattern that names one organisation, and a condition on another claim beside it', () => {
+    expect(messages(parse({ preset: 'github-actions', audience: 'x', conditions: { repository: 'acme/*', ref: 'refs/heads/main' } }))).toEqual([]);
+    expect(messages(parse({ preset: 'gitlab', issuer: 'https://gitlab.com', audience: 'x', conditions: { namespace_path: ['acme', 'acme/**'] } }))).toEqual([]);
+  });
+
+  it('does not let public: false switch off the check for a known public issuer', () => {
+    expect(messages(parse({ preset: 'github-actions', audience: 'x', public: false }))).toEqual([
+      "issuers.0.public: https://token.actions.githubusercontent.com signs tokens for everyone's jobs: public: false cannot turn that off",
+    ]);
+  });
+
+  it('takes any closed condition for an issuer marked public: true, whose claims it cannot know', () => {
+    expect(messages(parse({ issuer: 'https://idp.example', audience: 'x', public: true, conditions: { tenant: 'acme' } }))).toEqual([]);
+    expect(messages(parse({ issuer: 'https://idp.example', audience: 'x', public: true, conditions: { tenant: '*' } }))).toHaveLength(1);
   });
 
   it('requires an audience: there is no default that accepts any', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { credentialCacheField } from '../credential-cache.js';
 import { duration } from '../../common/duration.js';
 import { isLoopbackHost } from '../../common/loopback.js';
+import { compileConditions } from './claims.js';
 import { isPublicIssuer, OIDC_PRESETS, type OidcPresetName } from './oidc-presets.js';
 
 /** Asymmetric JWS algorithms only: `none` proves nothing, and an HMAC key would be the issuer's public key. */
@@ -59,12 +60,15 @@ const issuerSchema = z
     if (!issuer) ctx.addIssue({ code: 'custom', path: ['issuer'], message: `required${c.preset ? ` (the ${c.preset} preset has no issuer of its own)` : ''}` });
     if (c.jwks_uri !== undefined && c.jwks_file !== undefined)
       ctx.addIssue({ code: 'custom', path: ['jwks_file'], message: 'give jwks_uri or jwks_file, not both' });
-    const isPublic = c.public ?? ((preset !== undefined && 'public' in preset && preset.public) || (issuer !== undefined && isPublicIssuer(issuer)));
-    if (isPublic && Object.keys(c.conditions).length === 0) {
+    const knownPublic = (preset !== undefined && 'public' in preset && preset.public) || (issuer !== undefined && isPublicIssuer(issuer));
+    if (knownPublic && c.public === false) {
+      ctx.addIssue({ code: 'custom', path: ['public'], message: `${issuer} signs tokens for everyone's jobs: public: false cannot turn that off` });
+    }
+    if ((c.public ?? knownPublic) && !namesAnOwner(c.conditions, knownPublic)) {
       ctx.addIssue({
         code: 'custom',
         path: ['conditions'],
-        message: `${issuer} signs tokens for every job on the platform, anyone's: say whose you accept (e.g. conditions: { repository_owner: your-org })`,
+        message: `${issuer} signs tokens for every job on the platform, anyone's: say whose you accept with a condition that names them (e.g. conditions: { repository_owner: your-org }; ${[...OWNER_CLAIMS].join(', ')})`,
       });
     }
     for (const field of ['issuer', 'jwks_uri'] as const) {
@@ -103,3 +107,37 @@ export const oidcProviderSchema = z.strictObject({
 
 export type OidcProviderConfig = z.output<typeof oidcProviderSchema>;
 export type OidcIssuerConfig = OidcProviderConfig['issuers'][number];
+
+/** Claims of GitHub's and GitLab's tokens that say whose job it is (the others, ref or environment, do not). */
+const OWNER_CLAIMS = new Set([
+  'sub',
+  'repository',
+  'repository_id',
+  'repository_owner',
+  'repository_owner_id',
+  'workflow_ref',
+  'job_workflow_ref',
+  'project_path',
+  'project_id',
+  'namespace_path',
+  'namespace_id',
+]);
+const STRANGER = ['regauth-probe-stranger', 'regauth-probe-stranger/app', 'repo:regauth-probe-stranger/app:ref:refs/heads/main', '1234567890'];
+
+/**
+ * A public issuer's conditions must shut out other tenants: one on an owner claim (for the known
+ * platforms) whose patterns a stranger's value does not pass, so `repository_owner: "*"` or a
+ * lone `ref: refs/heads/main` is refused. A pattern that does not compile is reported by the
+ * provider itself; here it counts as naming no one.
+ */
+function namesAnOwner(conditions: Readonly<Record<string, string | readonly string[]>>, knownPlatform: boolean): boolean {
+  return Object.entries(conditions).some(([claim, values]) => {
+    if (knownPlatform && !OWNER_CLAIMS.has(claim)) return false;
+    try {
+      const [condition] = compileConditions({ [claim]: [values].flat() });
+      return STRANGER.every((value) => !condition.test({ [claim]: value }));
+    } catch {
+      return false;
+    }
+  });
+}
