@@ -16,6 +16,8 @@ export type StoreState = 'memory' | 'connected' | 'unreachable';
  * itself retries in the background, so the store comes back without a restart. An outage is
  * logged once when it starts and once when it ends, never per request.
  */
+const WATCHDOG_INTERVAL_MS = 1000;
+
 @Injectable()
 export class SharedStore implements OnApplicationBootstrap, OnApplicationShutdown {
   /** The config object last seen (one per snapshot) and its settings, to notice a real change. */
@@ -82,13 +84,14 @@ export class SharedStore implements OnApplicationBootstrap, OnApplicationShutdow
     const where = { store: config.url };
     const client = new Redis(config.url, redisOptions(config));
     let announced = false;
-    client.on('ready', () => {
+    const reachable = (): void => {
       if (this.#client !== client) return;
       if (this.#state === 'unreachable' && announced)
         this.logger.info(where, 'shared store reachable again: failed-login counts are shared and refresh grants served again');
       this.#state = 'connected';
       announced = false;
-    });
+    };
+    client.on('ready', reachable);
     const lost = (err?: Error): void => {
       if (this.#client !== client) return;
       this.#state = 'unreachable';
@@ -101,6 +104,15 @@ export class SharedStore implements OnApplicationBootstrap, OnApplicationShutdow
     };
     client.on('error', (err: Error) => lost(err));
     client.on('close', () => lost());
+    // ioredis reports a lost connection, not a Redis that stops answering on an open one (its
+    // commands just time out, and logins quietly fall back to this process's counts): a PING
+    // every second notices that too, so the log, regauth_store_up and /readyz say so.
+    const watchdog = setInterval(() => {
+      if (this.#client !== client || client.status !== 'ready') return;
+      client.ping().then(reachable, (err: Error) => lost(err));
+    }, WATCHDOG_INTERVAL_MS);
+    watchdog.unref();
+    client.once('end', () => clearInterval(watchdog));
     return client;
   }
 }

@@ -152,6 +152,27 @@ requireRedis().describeIf('regauth revoke with two replicas sharing Redis', () =
       redis.resume();
     }
   });
+
+  it('says so when Redis stops answering on an open connection, and again when it answers', async () => {
+    const store = async (): Promise<unknown> => ((await (await fetch(`${replicas[0].server.url}/readyz`)).json()) as { store?: unknown }).store;
+    const becomes = async (want: string): Promise<unknown> => {
+      let seen = await store();
+      for (const deadline = Date.now() + 5000; seen !== want && Date.now() < deadline; seen = await store()) await pause(100);
+      return seen;
+    };
+    const said = (what: string): number => replicas[0].logs.filter((l) => l.includes(what)).length;
+    expect(await becomes('connected')).toBe('connected');
+    const [unreachable, reachable] = [said('shared store unreachable'), said('shared store reachable again')];
+    redis.pause();
+    try {
+      expect(await becomes('unreachable')).toBe('unreachable');
+      expect(said('shared store unreachable')).toBe(unreachable + 1);
+    } finally {
+      redis.resume();
+    }
+    expect(await becomes('connected')).toBe('connected');
+    expect(said('shared store reachable again')).toBe(reachable + 1);
+  });
 });
 
 describe('regauth revoke without a shared store', () => {

@@ -25,7 +25,9 @@ export const OIDC_PRESETS = {
     account: '${repository}',
     labels: same(
       'repository',
+      'repository_id',
       'repository_owner',
+      'repository_owner_id',
       'repository_visibility',
       'ref',
       'ref_type',
@@ -40,7 +42,19 @@ export const OIDC_PRESETS = {
   },
   gitlab: {
     account: '${project_path}',
-    labels: same('project_path', 'namespace_path', 'ref', 'ref_type', 'ref_protected', 'environment', 'environment_protected', 'pipeline_source', 'user_login'),
+    labels: same(
+      'project_path',
+      'project_id',
+      'namespace_path',
+      'namespace_id',
+      'ref',
+      'ref_type',
+      'ref_protected',
+      'environment',
+      'environment_protected',
+      'pipeline_source',
+      'user_login',
+    ),
   },
   kubernetes: {
     account: '${sub}',
