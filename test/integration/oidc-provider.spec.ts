@@ -82,6 +82,19 @@ describe('oidc provider with a local issuer', () => {
     expect(lastAudit()).toEqual(expect.objectContaining({ outcome: 'granted', account: 'acme/app' }));
   });
 
+  it("takes the token as the OAuth2 password grant's password too (containerd, BuildKit)", async () => {
+    const res = await h.post({
+      grant_type: 'password',
+      username: 'ci',
+      password: await issuer.mint(job),
+      service: 'registry',
+      scope: 'repository:acme/app:pull',
+      client_id: 'buildkit',
+    });
+    expect(await granted(res)).toEqual(['pull']);
+    expect(lastAudit()).toEqual(expect.objectContaining({ outcome: 'granted', account: 'acme/app' }));
+  });
+
   it('grants nothing on a repository the labels do not cover', async () => {
     expect(await granted(await push(await issuer.mint(job), 'ci', 'other/app'))).toEqual([]);
   });
