@@ -51,9 +51,6 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
   // never finish.
   const live = new Set<Worker>();
   const startedAt = new Map<Worker, number>();
-  // Workers the stop found still starting: ended by the SIGTERM sent to them, they stopped
-  // cleanly (nothing was in flight), and the primary's exit code stays 0.
-  const stoppedWhileStarting = new Set<Worker>();
   let allReady = false;
   let stopping = false;
   let failedStops = 0;
@@ -92,10 +89,7 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
       for (const worker of live) {
         // A worker still starting has not taken over its signals: its default SIGTERM ends it.
         if (ready.has(worker)) send(worker, { regauth: 'stop', signal });
-        else {
-          stoppedWhileStarting.add(worker);
-          worker.process.kill('SIGTERM');
-        }
+        else worker.process.kill('SIGTERM');
       }
       const killer = setTimeout(
         () => {
@@ -129,12 +123,14 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
 
     cluster.on('exit', (worker, code, signal) => {
       const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
+      const served = ready.has(worker);
       ready.delete(worker);
       live.delete(worker);
       startedAt.delete(worker);
       if (stopping) {
-        const clean = code === 0 || (signal === 'SIGTERM' && stoppedWhileStarting.has(worker));
-        stoppedWhileStarting.delete(worker);
+        // A worker the stop found still starting ends by the SIGTERM sent to it: with nothing in
+        // flight, that is a clean stop too, and the primary's exit code stays 0.
+        const clean = code === 0 || (signal === 'SIGTERM' && !served);
         if (!clean) failedStops++;
         if (live.size === 0) finish(failedStops === 0 ? 0 : 1);
         return;

@@ -8,6 +8,9 @@ import type { StoreConfig } from './store.schema.js';
 /** `memory`: no shared store configured; otherwise whether Redis answers now. */
 export type StoreState = 'memory' | 'connected' | 'unreachable';
 
+/** How often each process PINGs Redis to notice one that stopped answering on an open connection. */
+const WATCHDOG_INTERVAL_MS = 1000;
+
 /**
  * The connection to the shared store, one per process, kept across reloads that do not change
  * `store`. Nothing waits for Redis: commands fail at once while it is unreachable (no offline
@@ -16,8 +19,6 @@ export type StoreState = 'memory' | 'connected' | 'unreachable';
  * itself retries in the background, so the store comes back without a restart. An outage is
  * logged once when it starts and once when it ends, never per request.
  */
-const WATCHDOG_INTERVAL_MS = 1000;
-
 @Injectable()
 export class SharedStore implements OnApplicationBootstrap, OnApplicationShutdown {
   /** The config object last seen (one per snapshot) and its settings, to notice a real change. */

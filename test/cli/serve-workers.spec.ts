@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -65,6 +65,14 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
+/** The processes whose parent is `pid` (pgrep exits 1, with no output, when there are none). */
+function childrenOf(pid: number): number[] {
+  return spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map(Number);
+}
+
 interface AccessClaim {
   access: Array<{ actions: string[] }>;
 }
@@ -83,11 +91,7 @@ describe('regauth serve with server.workers: 2', () => {
   };
   /** Which workers answered token requests so far, from the audit lines. */
   const workersSeen = (): Set<unknown> => new Set(sut!.logs.filter((l) => l.audit === 'token').map((l) => l.worker));
-  const workerPids = (): number[] =>
-    execFileSync('pgrep', ['-P', String(sut!.child.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+  const workerPids = (): number[] => childrenOf(sut!.child.pid!);
   const start = async (options: ConfigOptions = {}): Promise<ServedProcess> => {
     config = writeConfig(dir, port, options);
     sut = await startServed(['bin/regauth.js', 'serve', '--config', config], port);
@@ -230,11 +234,7 @@ describe('regauth serve with server.workers: 2', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    const forked = (): number =>
-      spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
-        .stdout.split('\n')
-        .filter(Boolean).length;
-    await eventually(() => forked() === 2, 10_000);
+    await eventually(() => childrenOf(child.pid!).length === 2, 10_000);
     child.kill('SIGTERM');
 
     // Nothing was in flight: a worker ended by the primary's SIGTERM before it served stopped as asked.

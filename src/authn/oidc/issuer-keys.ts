@@ -72,11 +72,7 @@ export function createIssuerKeys(issuer: OidcIssuerConfig, settings: KeySettings
       if (fetched && now < fetched.freshUntil + settings.maxAge) {
         // Stale but usable: fetched again in the background, so no login waits for a slow or
         // unreachable issuer while there are keys to check with.
-        if (!recentlyAsked())
-          fetchKeys().then(
-            (f) => (fetched = f),
-            () => undefined,
-          );
+        if (!recentlyAsked()) void fetchKeys().then((f) => (fetched = f), ignoreFailure);
         return fetched.keys;
       }
       try {
@@ -97,6 +93,9 @@ export function createIssuerKeys(issuer: OidcIssuerConfig, settings: KeySettings
     },
   };
 }
+
+/** A background fetch that fails leaves the keys in use; the next one is tried after refetch_interval. */
+const ignoreFailure = (): void => undefined;
 
 async function download(issuer: OidcIssuerConfig, settings: KeySettings): Promise<Fetched> {
   const jwksUri = issuer.jwks_uri ?? (await discover(issuer, settings));
